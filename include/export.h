@@ -1,0 +1,60 @@
+/*
+ * export.h - the export stage: flow records in, NetFlow datagrams out.
+ *
+ * One thread ("pff-exp") merges the decoders' flow rings, splits 64-bit
+ * counters into NetFlow records, fills one datagram body at a time and
+ * sends each sealed body to every collector with that collector's own
+ * header (flow_sequence, engine).  Bodies are batched for sendmmsg.  A
+ * partly filled body goes out after flush_ms without new records, and at
+ * the end of input.
+ */
+#ifndef PFF_EXPORT_H
+#define PFF_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collector.h"
+#include "ring.h"
+
+struct stats_emit;
+
+struct export_conf {
+	unsigned	version;	/* NetFlow 1 or 5 */
+	unsigned	flush_ms;	/* partial datagram max age */
+	bool		file_mode;	/* times from the capture; lossless */
+	bool		debug;		/* -D: one line per flow on stderr */
+};
+
+struct export_stats {
+	uint64_t	flows;		/* records taken from the decoders */
+	uint64_t	skipped_ipv6;	/* v1/v5 carry IPv4 only */
+	uint64_t	records;	/* NetFlow records after splitting */
+	uint64_t	split_flows;	/* flows that needed more than one */
+	uint64_t	datagrams;	/* bodies sealed */
+	uint64_t	flushes_idle;	/* bodies sealed by flush_ms */
+};
+
+struct export;
+
+/*
+ * An exporter reading rings[0..n_rings) (decoder i's ring, finished when
+ * *done_flags[i] is set) and sending to collectors[0..n_coll), which stay
+ * owned by the caller but are used only by this thread once started.
+ * NULL on ENOMEM.  Main thread.
+ */
+struct export *export_create(const struct export_conf *conf,
+	    struct flow_ring *rings, const int *const *done_flags,
+	    unsigned n_rings, struct collector *collectors, unsigned n_coll);
+
+int	export_start(struct export *x);	/* 0 or a positive errno */
+void	export_join(struct export *x);
+void	export_destroy(struct export *x);
+
+/* Set (release) once every record is sent or counted. */
+const int *export_done_flag(const struct export *x);
+
+void	export_stats_report(const struct export *x,
+	    const struct stats_emit *e);
+
+#endif /* PFF_EXPORT_H */

@@ -1,0 +1,121 @@
+/*
+ * pfsync.h - pfsync frame parsers: bytes in, normalized state events out.
+ *
+ * One small parser per wire version (src/pfsync_legacy.c holds v2, v3, v4);
+ * this module dispatches a frame on its version byte.  Everything after the
+ * parser is version-independent: it sees only struct pf_state_event.
+ *
+ * Runs on a decoder thread.  Never blocks, allocates, logs or locks: a bad
+ * frame or message bumps a named counter in the caller's pfsync_stats and the
+ * parser goes on with whatever the lengths still make sense of.
+ */
+#ifndef PFF_PFSYNC_H
+#define PFF_PFSYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire/pfsync.h"
+
+/* What happened to a state, independent of the wire version. */
+enum pf_event_kind {
+	PF_EV_INSERT,	/* full state, new */
+	PF_EV_UPDATE,	/* full state, refreshed */
+	PF_EV_UPDATE_C,	/* compressed update: id, timeout; no counters */
+	PF_EV_DELETE,	/* full state, ended; counters are final */
+	PF_EV_DELETE_C,	/* compressed delete: id only */
+	PF_EV_CLEAR,	/* every state of creatorid (on ifname if set) ended */
+	PF_EV_MAX
+};
+
+/* One side pair of a pf state key; both keys share this orientation. */
+struct pf_key {
+	uint8_t		addr[2][16];	/* network order; IPv4 in first 4 */
+	uint16_t	port[2];	/* host order */
+};
+
+/*
+ * A decoded state message.  Fields a kind does not carry are zero: an
+ * UPDATE_C has id/creatorid/timeout/expire only, a CLEAR has creatorid and
+ * ifname only.
+ */
+struct pf_state_event {
+	uint8_t		kind;		/* enum pf_event_kind */
+	uint8_t		version;	/* pfsync wire version it came from */
+	uint8_t		af;		/* 4 or 6; 0 when the kind has none */
+	uint8_t		proto;		/* IANA protocol number */
+	uint8_t		direction;	/* PFSYNC_DIR_IN or PFSYNC_DIR_OUT */
+	uint8_t		timeout;	/* PFTM index */
+	bool		has_counters;	/* packets/bytes are meaningful */
+	uint32_t	creatorid;	/* creator host id (opaque, BE value) */
+	uint64_t	id;		/* state id (opaque, BE value) */
+	uint32_t	creation_s;	/* age of the state, seconds */
+	uint32_t	expire_s;	/* seconds until pf would expire it */
+	uint64_t	packets[2];	/* [0] initiator->responder, [1] back */
+	uint64_t	bytes[2];	/* layer-3 octets, same orientation */
+	struct pf_key	key[2];		/* [PF_SK_WIRE], [PF_SK_STACK] */
+	char		ifname[PFSYNC_IFNAMSIZ + 1];	/* NUL-terminated */
+};
+
+/* Why a frame or message was (partly) skipped.  Names: pfsync_bad_name(). */
+enum pfsync_bad {
+	PFSYNC_BAD_SHORT_HEADER,	/* frame shorter than its header */
+	PFSYNC_BAD_VERSION,		/* version byte pfflowd does not know */
+	PFSYNC_BAD_UNSUPPORTED,		/* known version not decodable (v1) */
+	PFSYNC_BAD_ACTION,		/* action number unknown for version */
+	PFSYNC_BAD_LEN,			/* count x size runs past the frame */
+	PFSYNC_BAD_TRAILING,		/* bytes left after count messages */
+	PFSYNC_BAD_AF,			/* address family not 2, 24 or 28 */
+	PFSYNC_BAD_DIRECTION,		/* direction not in (1) or out (2) */
+	PFSYNC_BAD_MAX
+};
+
+/* Parser counters; owned and written by one decoder thread (stats.h). */
+struct pfsync_stats {
+	uint64_t	frames;			/* frames handed to the parser */
+	uint64_t	by_version[8];		/* [v] frames of version v, [0] other */
+	uint64_t	msgs[PFSYNC_MSG_MAX];	/* messages seen, by kind */
+	uint64_t	bad[PFSYNC_BAD_MAX];	/* by reason */
+	uint64_t	events;			/* events handed to the sink */
+};
+
+/* Where events go: called once per decoded message, in frame order. */
+struct pfsync_sink {
+	void	(*event)(void *ctx, const struct pf_state_event *ev);
+	void	*ctx;
+};
+
+/*
+ * Parse one pfsync frame (link and IP headers already stripped).  Calls
+ * sink->event for every good state message, counts everything in st.
+ * Never reads outside p[0..len).
+ */
+void	pfsync_parse(const uint8_t *p, size_t len,
+	    const struct pfsync_sink *sink, struct pfsync_stats *st);
+
+/* The legacy (v2, v3, v4) parser; pfsync_parse() calls it. */
+void	pfsync_legacy_parse(const uint8_t *p, size_t len,
+	    const struct pfsync_sink *sink, struct pfsync_stats *st);
+
+const char *pfsync_bad_name(unsigned reason);
+const char *pf_event_name(unsigned kind);
+
+/* Map a wire af byte to 4 or 6; 0 for anything else. */
+static inline uint8_t
+pfsync_af(uint8_t wire_af)
+{
+	if (wire_af == PFSYNC_AF_INET)
+		return 4;
+	if (wire_af == PFSYNC_AF_INET6_OPENBSD ||
+	    wire_af == PFSYNC_AF_INET6_FREEBSD)
+		return 6;
+	return 0;
+}
+
+struct stats_emit;
+/* Emit st under prefix ("decode"); main thread. */
+void	pfsync_stats_report(const struct pfsync_stats *st, const char *prefix,
+	    const struct stats_emit *e);
+
+#endif /* PFF_PFSYNC_H */

@@ -1,0 +1,49 @@
+/*
+ * pipeline.h - the whole data path, built and torn down in order.
+ *
+ *   capture --frame rings--> decode/0..N-1 --flow rings--> export --> UDP
+ *
+ * Owns the frame pools, the rings, the collectors' sockets and the stage
+ * threads.  Main creates it, starts it, waits for it (end of input) or
+ * stops it (signal), then reads the stats.  The daemon, the tests and the
+ * benchmarks all run the pipeline through this interface.
+ */
+#ifndef PFF_PIPELINE_H
+#define PFF_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+
+struct stats_emit;
+struct pipeline;
+
+/*
+ * Open the input and the collectors' sockets, allocate every pool and
+ * ring.  No thread runs yet.  NULL with a one-line reason in err.
+ */
+struct pipeline *pipeline_create(const struct conf *conf, char *err,
+	    size_t errlen);
+
+/* Start export, decoders, capture (downstream first).  0 or errno. */
+int	pipeline_start(struct pipeline *p);
+
+/* Ask capture to stop; the rest drains.  Any thread. */
+void	pipeline_stop(struct pipeline *p);
+
+/* True once the exporter has sent or counted everything. */
+bool	pipeline_finished(const struct pipeline *p);
+
+/* Join every thread in pipeline order.  Main thread. */
+void	pipeline_join(struct pipeline *p);
+
+/* A read error from capture (truncated file...), or NULL. */
+const char *pipeline_input_error(const struct pipeline *p);
+
+void	pipeline_stats_report(const struct pipeline *p,
+	    const struct stats_emit *e);
+
+void	pipeline_destroy(struct pipeline *p);
+
+#endif /* PFF_PIPELINE_H */

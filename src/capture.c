@@ -226,7 +226,7 @@ handle_packet(struct capture *cap, const struct pcap_pkthdr *h,
 static void
 dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	handle_packet((struct capture *)user, h, bytes);
+	handle_packet((void *)user, h, bytes);
 }
 
 static void

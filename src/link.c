@@ -118,11 +118,20 @@ strip_ipv4(const uint8_t *p, size_t len, size_t off, struct link_frame *out)
 	return -1;
 }
 
+/* IPv6 extension headers a sender's stack may put before protocol 240. */
+#define IP6_HOPOPTS	0
+#define IP6_ROUTING	43
+#define IP6_FRAGMENT	44
+#define IP6_DSTOPTS	60
+#define IP6_MAX_EXT	8
+
 static int
 strip_ipv6(const uint8_t *p, size_t len, size_t off, struct link_frame *out)
 {
 	struct cursor c;
-	unsigned payload, next;
+	unsigned payload, next, n_ext = 0;
+	size_t hdrs = IP6_HDR;
+	bool fragment = false;
 
 	cursor_init(&c, p + off, len - off);
 	cursor_skip(&c, 4);			/* version, class, label */
@@ -133,16 +142,42 @@ strip_ipv6(const uint8_t *p, size_t len, size_t off, struct link_frame *out)
 	cursor_skip(&c, 16);			/* destination */
 	if (!cursor_ok(&c))
 		return LINK_BAD_SHORT;
-	/* pfsync senders put no extension headers in front of protocol 240. */
-	if (next != IPPROTO_PFSYNC_NUM)
-		return LINK_BAD_NOT_PFSYNC;
 	if (payload == 0)		/* jumbogram: never pfsync */
 		return LINK_BAD_IP_HEADER;
+	/* Walk extension headers to learn the protocol (and fragmenting). */
+	while (next != IPPROTO_PFSYNC_NUM && n_ext++ < IP6_MAX_EXT) {
+		unsigned ext_next, ext_len;
+
+		if (next != IP6_HOPOPTS && next != IP6_ROUTING &&
+		    next != IP6_FRAGMENT && next != IP6_DSTOPTS)
+			break;
+		ext_next = cursor_u8(&c);
+		ext_len = cursor_u8(&c);
+		if (next == IP6_FRAGMENT) {
+			/* Offset or more-fragments set: a real fragment. */
+			if (cursor_u16(&c) & 0xfff9)
+				fragment = true;
+			cursor_skip(&c, 4);	/* identification */
+			hdrs += 8;
+		} else {
+			cursor_skip(&c, 6 + (size_t)ext_len * 8);
+			hdrs += 8 + (size_t)ext_len * 8;
+		}
+		if (!cursor_ok(&c))
+			return LINK_BAD_SHORT;
+		next = ext_next;
+	}
+	if (next != IPPROTO_PFSYNC_NUM)
+		return LINK_BAD_NOT_PFSYNC;
+	if (fragment)
+		return LINK_BAD_FRAGMENT;
 	if (payload > len - off - IP6_HDR)
 		return LINK_BAD_TRUNCATED;
+	if (payload < hdrs - IP6_HDR)
+		return LINK_BAD_IP_HEADER;
 	out->src_af = 6;
-	out->off = off + IP6_HDR;
-	out->len = payload;
+	out->off = off + hdrs;
+	out->len = payload - (hdrs - IP6_HDR);
 	return -1;
 }
 

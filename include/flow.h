@@ -53,7 +53,7 @@ unsigned flow_from_state(const struct pf_state_event *ev, uint64_t arrival_ms,
 
 /*
  * Format a record as one readable line (no newline) into buf; returns buf.
- * Used by -D: "flow tcp 10.0.0.1:1234 -> 10.0.0.2:80 pkts 3 bytes 180 ...".
+ * Used by -D: "flow 6 10.0.0.1:1234 -> 10.0.0.2:80 packets 3 bytes 180 ...".
  */
 char	*flow_format(const struct flow_record *r, char *buf, size_t len);
 

@@ -58,7 +58,7 @@ cursor_take(struct cursor *c, size_t n)
 		c->err = true;
 		return NULL;
 	}
-	p = c->base + c->off;
+	p = c->base != NULL ? c->base + c->off : NULL;	/* NULL + 0 is UB */
 	c->off += n;
 	return p;
 }
@@ -97,9 +97,24 @@ cursor_u32(struct cursor *c)
 static inline uint64_t
 cursor_u64(struct cursor *c)
 {
-	uint64_t hi = cursor_u32(c);
+	/* One take of 8, so a short read moves nothing (not 4 then fail). */
+	const uint8_t *p = cursor_take(c, 8);
+	uint64_t v = 0;
+	size_t i;
 
-	return hi << 32 | cursor_u32(c);
+	for (i = 0; p != NULL && i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Move to absolute offset off; past the end sets the error. */
+static inline void
+cursor_seek(struct cursor *c, size_t off)
+{
+	if (c->err || off > c->len)
+		c->err = true;
+	else
+		c->off = off;
 }
 
 /* Copy n opaque bytes into dst; on error dst is zero-filled. */
@@ -125,8 +140,9 @@ cursor_sub(struct cursor *c, size_t n)
 	struct cursor sub;
 	const uint8_t *p = cursor_take(c, n);
 
-	cursor_init(&sub, p, p ? n : 0);
-	sub.err = (p == NULL);
+	/* Test the error, not p: a zero-length window may have no base. */
+	cursor_init(&sub, p, c->err ? 0 : n);
+	sub.err = c->err;
 	return sub;
 }
 

@@ -33,6 +33,7 @@ struct capture_stats {
 	uint64_t	too_big;		/* frame > FRAME_DATA_MAX */
 	uint64_t	ring_full_drops;	/* live mode: no free slot */
 	uint64_t	ring_full_waits;	/* file mode: waited for a slot */
+	uint64_t	dropped_at_stop;	/* stop came while waiting */
 	uint64_t	pcap_recv;		/* live: libpcap ps_recv */
 	uint64_t	pcap_drop;		/* live: dropped by the kernel */
 	uint64_t	pcap_ifdrop;		/* live: dropped by the NIC */

@@ -39,6 +39,7 @@ struct collector_stats {
 	uint64_t	send_errors;		/* all errnos */
 	uint64_t	errors_by_errno[COLLECTOR_ERRNO_MAX];
 	uint64_t	pacing_waits;		/* waited for a token */
+	uint64_t	send_retries;		/* file mode: buffer full, retried */
 	uint64_t	last_errno;
 };
 

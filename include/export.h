@@ -5,8 +5,8 @@
  * counters into NetFlow records, fills one datagram body at a time and
  * sends each sealed body to every collector with that collector's own
  * header (flow_sequence, engine).  Bodies are batched for sendmmsg.  A
- * partly filled body goes out after flush_ms without new records, and at
- * the end of input.
+ * partly filled body goes out once its first record has waited flush_ms,
+ * and at the end of input.
  */
 #ifndef PFF_EXPORT_H
 #define PFF_EXPORT_H

@@ -14,8 +14,15 @@
 #include "capture.h"
 #include "stats.h"
 
-/* Only pfsync's own IP protocol, whatever the IP version. */
-#define SYNC_NET_FILTER	"(ip proto 240 or ip6 proto 240)"
+/*
+ * Only pfsync's own IP protocol, whatever the IP version, untagged or
+ * behind one or two 802.1Q tags.  libpcap's "vlan" shifts the offsets of
+ * everything after it in the expression, even across "or", so the tagged
+ * alternatives nest inside the first "vlan" instead of repeating it.
+ */
+#define PFSYNC_IP	"(ip proto 240 or ip6 proto 240)"
+#define SYNC_NET_FILTER	"(" PFSYNC_IP " or (vlan and (" PFSYNC_IP \
+	" or (vlan and " PFSYNC_IP "))))"
 #define LIVE_SNAPLEN	65535
 #define LIVE_BUFFER	(16 * 1024 * 1024)
 #define LIVE_TIMEOUT_MS	100	/* how late a stop request may be seen */
@@ -58,8 +65,9 @@ install_filter(struct capture *cap, const char *user, char *err, size_t errlen)
 			return 0;
 		snprintf(expr, sizeof(expr), "%s", user);
 	} else if (user != NULL) {
-		snprintf(expr, sizeof(expr), "%s and (%s)", SYNC_NET_FILTER,
-		    user);
+		/* The user's part first: our "vlan" would shift its offsets. */
+		snprintf(expr, sizeof(expr), "(%s) and %s", user,
+		    SYNC_NET_FILTER);
 	} else if (!cap->file_mode) {
 		snprintf(expr, sizeof(expr), "%s", SYNC_NET_FILTER);
 	} else {
@@ -206,8 +214,10 @@ handle_packet(struct capture *cap, const struct pcap_pkthdr *h,
 	}
 	fp = &cap->pools[cap->next_pool];
 	f = get_slot(cap, fp);
-	if (f == NULL)
+	if (f == NULL) {
+		STAT_INC(cap->st.dropped_at_stop);
 		return;
+	}
 	f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
 	    (uint64_t)h->ts.tv_usec;
 	f->seq = cap->seq++;
@@ -382,6 +392,8 @@ capture_stats_report(const struct capture *cap, const struct stats_emit *e)
 	    "capture.ring_full_drops");
 	stats_emitf(e, STAT_GET(st->ring_full_waits),
 	    "capture.ring_full_waits");
+	stats_emitf(e, STAT_GET(st->dropped_at_stop),
+	    "capture.dropped_at_stop");
 	if (!cap->file_mode) {
 		stats_emitf(e, STAT_GET(st->pcap_recv), "capture.pcap.recv");
 		stats_emitf(e, STAT_GET(st->pcap_drop), "capture.pcap.drop");

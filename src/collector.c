@@ -2,6 +2,7 @@
  * collector.c - addresses, sockets, pacing and sendmmsg for one collector.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -203,18 +204,20 @@ collector_send(struct collector *c, struct mmsghdr *msgs,
 		}
 		if (errno == EINTR)
 			continue;
-		count_error(c, errno);
 		/*
-		 * A full buffer in file mode is worth waiting for; every other
-		 * error (ECONNREFUSED from an earlier ICMP, EAGAIN in live
-		 * mode...) costs this one datagram, not the batch.
+		 * A full buffer in file mode is worth waiting for (nothing is
+		 * lost, so it is no error); every other error (ECONNREFUSED
+		 * from an earlier ICMP, EAGAIN in live mode...) costs this one
+		 * datagram, not the batch.
 		 */
 		if (lossless && (errno == ENOBUFS || errno == EAGAIN)) {
 			struct timespec ts = { 0, 100000 };
 
+			STAT_INC(c->st.send_retries);
 			nanosleep(&ts, NULL);
 			continue;
 		}
+		count_error(c, errno);
 		count_drop(c, n_records[i]);
 		i++;
 	}
@@ -244,11 +247,20 @@ collector_stats_report(const struct collector *c, unsigned index,
 	for (i = 0; i < COLLECTOR_ERRNO_MAX; i++) {
 		uint64_t v = STAT_GET(st->errors_by_errno[i]);
 		const char *name = i ? strerrorname_np((int)i) : NULL;
+		char lower[32];
+		size_t k;
 
-		if (v != 0)
-			stats_emitf(e, v, "export.collector.%u.errno.%s",
-			    index, name ? name : "other");
+		if (v == 0)
+			continue;
+		/* Counter names are lower case: "errno.econnrefused". */
+		snprintf(lower, sizeof(lower), "%s", name ? name : "other");
+		for (k = 0; lower[k] != '\0'; k++)
+			lower[k] = (char)tolower((unsigned char)lower[k]);
+		stats_emitf(e, v, "export.collector.%u.errno.%s", index,
+		    lower);
 	}
 	stats_emitf(e, STAT_GET(st->pacing_waits),
 	    "export.collector.%u.pacing_waits", index);
+	stats_emitf(e, STAT_GET(st->send_retries),
+	    "export.collector.%u.send_retries", index);
 }

@@ -2,10 +2,11 @@
  * capture.h - the capture stage: libpcap in, pfsync frames out.
  *
  * One thread ("pff-cap") reads a pcap file or a live interface, strips
- * link and IP headers (link.h), copies each pfsync frame into a free slot
- * of a decoder's frame pool and passes it on round-robin.  It never parses
- * pfsync.  File mode is lossless: with no free slot it waits.  Live mode
- * never blocks: with no free slot it drops the frame and counts it.
+ * link and IP headers (link.h), and copies each pfsync frame into a free
+ * slot of every decoder's frame pool (each decoder keeps the states of its
+ * own shard, decode.h).  It never parses pfsync.  File mode is lossless:
+ * with no free slot it waits.  Live mode never blocks: with no free slot
+ * it drops the frame and counts it.
  */
 #ifndef PFF_CAPTURE_H
 #define PFF_CAPTURE_H

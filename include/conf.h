@@ -25,6 +25,9 @@
  */
 #define CONF_DEFAULT_RATE	10000
 #define CONF_DEFAULT_BURST	32
+/* A big firewall: pf's own default limit is 100,000 states. */
+#define CONF_DEFAULT_MAX_STATES	1000000
+#define CONF_DEFAULT_EXPIRE_MARGIN_S	60
 
 struct conf {
 	const char	*file;		/* -r: pcap file */
@@ -36,6 +39,9 @@ struct conf {
 	unsigned	 version;	/* -v: NetFlow 1 or 5 */
 	unsigned	 threads;	/* -t: decoder threads */
 	unsigned	 flush_ms;
+	unsigned	 max_states;	/* --max-states: whole table */
+	bool		 last_known;	/* --last-known yes|no */
+	unsigned	 expire_margin_s; /* --expire-margin */
 	unsigned	 frame_slots;	/* frames in flight per decoder */
 	unsigned	 flow_ring;	/* records queued per decoder */
 	struct collector_conf collectors[CONF_MAX_COLLECTORS];

@@ -52,6 +52,15 @@ unsigned flow_from_state(const struct pf_state_event *ev, uint64_t arrival_ms,
 	    uint64_t *n_zero);
 
 /*
+ * The same with the times and provenance given: first_ms, last_ms are the
+ * state's start and last activity (unix ms); age_ms is how old last-known
+ * counters are at last_ms (0 for final ones).  The state table uses this.
+ */
+unsigned flow_from_state_at(const struct pf_state_event *ev,
+	    uint64_t first_ms, uint64_t last_ms, enum flow_provenance prov,
+	    uint32_t age_ms, struct flow_record out[2], uint64_t *n_zero);
+
+/*
  * Format a record as one readable line (no newline) into buf; returns buf.
  * Used by -D: "flow 6 10.0.0.1:1234 -> 10.0.0.2:80 packets 3 bytes 180 ...".
  */

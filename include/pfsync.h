@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire/cursor.h"
 #include "wire/pfsync.h"
 
 /* What happened to a state, independent of the wire version. */
@@ -75,15 +76,28 @@ enum pfsync_bad {
 struct pfsync_stats {
 	uint64_t	frames;			/* frames handed to the parser */
 	uint64_t	by_version[8];		/* [v] frames of version v, [0] other */
+	uint64_t	by_flavour[PFSYNC_FLAVOUR_MAX];	/* framed frames */
 	uint64_t	msgs[PFSYNC_MSG_MAX];	/* messages seen, by kind */
 	uint64_t	bad[PFSYNC_BAD_MAX];	/* by reason */
 	uint64_t	events;			/* events handed to the sink */
 };
 
-/* Where events go: called once per decoded message, in frame order. */
+/*
+ * Where events go: called once per decoded message, in frame order.
+ *
+ * When several decoders parse the same frame (decode.c shards the state
+ * table), each owns some states: owns() says which (NULL: all), and only
+ * the owner counts and receives a state's messages.  A CLEAR goes to every
+ * decoder since each must clear its own states.  Frame-level counters
+ * (frames, versions, framing errors, messages that concern no state) go to
+ * frame_st, so that exactly one decoder reports them; NULL means the st
+ * argument of the parse call.
+ */
 struct pfsync_sink {
 	void	(*event)(void *ctx, const struct pf_state_event *ev);
 	void	*ctx;
+	bool	(*owns)(void *ctx, uint32_t creatorid, uint64_t id);
+	struct pfsync_stats *frame_st;
 };
 
 /*
@@ -97,6 +111,57 @@ void	pfsync_parse(const uint8_t *p, size_t len,
 /* The legacy (v2, v3, v4) parser; pfsync_parse() calls it. */
 void	pfsync_legacy_parse(const uint8_t *p, size_t len,
 	    const struct pfsync_sink *sink, struct pfsync_stats *st);
+
+/* The framed (v5, v6) parser; pfsync_parse() calls it. */
+void	pfsync_framed_parse(const uint8_t *p, size_t len,
+	    const struct pfsync_sink *sink, struct pfsync_stats *st);
+
+/*
+ * Message readers shared by every version's parser (src/pfsync_msg.c).
+ * Each reads one message from a cursor spanning exactly that message.
+ */
+enum pfsync_layout {
+	PFSYNC_LAYOUT_V2,		/* 224 B, hosts, 32-bit counters */
+	PFSYNC_LAYOUT_V3,		/* 240 B, hosts */
+	PFSYNC_LAYOUT_V4,		/* 240 B, 36-byte keys; = OpenBSD 4.5 */
+	PFSYNC_LAYOUT_FREEBSD_1301,	/* 242 B */
+	PFSYNC_LAYOUT_FREEBSD_1400,	/* 277 B */
+	PFSYNC_LAYOUT_FREEBSD_1500,	/* 360 B */
+	PFSYNC_LAYOUT_OPENBSD_V6,	/* 264 B, 40-byte keys */
+	PFSYNC_LAYOUT_MAX
+};
+
+/* Bytes of a full state in this layout. */
+size_t	pfsync_layout_size(enum pfsync_layout l);
+
+/*
+ * Read a full state into ev (kind and version are the caller's).  False
+ * when no flow can be made of it: *bad is then PFSYNC_BAD_AF or _DIRECTION,
+ * or -1 if the cursor ran short.
+ */
+bool	pfsync_read_state(enum pfsync_layout l, struct cursor *m,
+	    struct pf_state_event *ev, int *bad);
+
+/*
+ * Count one parsed message of kind (enum pfsync_msg_kind) and hand it to
+ * the sink as the sharding rules above say.  ev->kind is PF_EV_MAX for a
+ * message that concerns no state; ok tells whether ev is usable, bad is a
+ * pfsync_bad reason or -1.  Shared by the parsers.
+ */
+void	pfsync_deliver(const struct pfsync_sink *sink, struct pfsync_stats *st,
+	    unsigned kind, const struct pf_state_event *ev, bool ok, int bad);
+
+/* The counters frame-level events go to (see struct pfsync_sink). */
+static inline struct pfsync_stats *
+pfsync_frame_stats(const struct pfsync_sink *sink, struct pfsync_stats *st)
+{
+	return sink->frame_st != NULL ? sink->frame_st : st;
+}
+
+/* Compressed update, compressed delete, clear: same prefix everywhere. */
+bool	pfsync_read_upd_c(struct cursor *m, struct pf_state_event *ev);
+bool	pfsync_read_del_c(struct cursor *m, struct pf_state_event *ev);
+bool	pfsync_read_clr(struct cursor *m, struct pf_state_event *ev);
 
 const char *pfsync_bad_name(unsigned reason);
 const char *pf_event_name(unsigned kind);

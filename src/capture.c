@@ -36,7 +36,7 @@ struct capture {
 	char			 input[256];	/* file or interface name */
 	struct frame_pool	*pools;
 	unsigned		 n_pools;
-	unsigned		 next_pool;	/* round-robin cursor */
+	struct frame		**spare;	/* [n_pools] slot held for next */
 	uint64_t		 seq;
 	pthread_t		 thread;
 	bool			 started;
@@ -130,6 +130,12 @@ capture_create(const struct capture_conf *conf, struct frame_pool *pools,
 	}
 	cap->pools = pools;
 	cap->n_pools = n_pools;
+	cap->spare = calloc(n_pools, sizeof(*cap->spare));
+	if (cap->spare == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(cap);
+		return NULL;
+	}
 	cap->file_mode = conf->file != NULL;
 	snprintf(cap->input, sizeof(cap->input), "%s",
 	    cap->file_mode ? conf->file : conf->iface);
@@ -142,6 +148,7 @@ capture_create(const struct capture_conf *conf, struct frame_pool *pools,
 		cap->pcap = open_live(conf->iface, err, errlen);
 	}
 	if (cap->pcap == NULL) {
+		free(cap->spare);
 		free(cap);
 		return NULL;
 	}
@@ -163,26 +170,43 @@ capture_create(const struct capture_conf *conf, struct frame_pool *pools,
 	return cap;
 }
 
-/* A free slot of the next decoder; NULL if live mode must drop. */
-static struct frame *
-get_slot(struct capture *cap, struct frame_pool *fp)
+/*
+ * Hold one free slot of every decoder in cap->spare.  File mode waits for
+ * them (lossless); live mode never blocks: false means drop this frame
+ * (the slots already held stay held for the next one).  Also false when a
+ * stop request arrives while waiting.
+ */
+static bool
+reserve_slots(struct capture *cap)
 {
 	struct backoff bo;
-	struct frame *f = ptr_ring_get(&fp->free);
+	unsigned i;
+	bool waited = false;
 
-	if (f != NULL || !cap->file_mode) {
-		if (f == NULL)
+	for (i = 0; i < cap->n_pools; i++) {
+		if (cap->spare[i] != NULL)
+			continue;
+		cap->spare[i] = ptr_ring_get(&cap->pools[i].free);
+		if (cap->spare[i] != NULL)
+			continue;
+		if (!cap->file_mode) {
 			STAT_INC(cap->st.ring_full_drops);
-		return f;
+			return false;
+		}
+		if (!waited)
+			STAT_INC(cap->st.ring_full_waits);
+		waited = true;
+		backoff_reset(&bo);
+		while ((cap->spare[i] = ptr_ring_get(&cap->pools[i].free)) ==
+		    NULL) {
+			if (__atomic_load_n(&cap->stop, __ATOMIC_RELAXED)) {
+				STAT_INC(cap->st.dropped_at_stop);
+				return false;
+			}
+			backoff_wait(&bo);
+		}
 	}
-	STAT_INC(cap->st.ring_full_waits);
-	backoff_reset(&bo);
-	while ((f = ptr_ring_get(&fp->free)) == NULL) {
-		if (__atomic_load_n(&cap->stop, __ATOMIC_RELAXED))
-			return NULL;
-		backoff_wait(&bo);
-	}
-	return f;
+	return true;
 }
 
 static void
@@ -190,8 +214,8 @@ handle_packet(struct capture *cap, const struct pcap_pkthdr *h,
     const uint8_t *bytes)
 {
 	struct link_frame lf;
-	struct frame_pool *fp;
 	struct frame *f;
+	unsigned i;
 	int rc;
 
 	STAT_INC(cap->st.packets);
@@ -212,25 +236,29 @@ handle_packet(struct capture *cap, const struct pcap_pkthdr *h,
 		STAT_INC(cap->st.too_big);
 		return;
 	}
-	fp = &cap->pools[cap->next_pool];
-	f = get_slot(cap, fp);
-	if (f == NULL) {
-		STAT_INC(cap->st.dropped_at_stop);
+	/*
+	 * Every decoder gets every frame: each applies the states of its own
+	 * shard, and all of them see the same frames in the same order.
+	 */
+	if (!reserve_slots(cap))
 		return;
+	for (i = 0; i < cap->n_pools; i++) {
+		f = cap->spare[i];
+		cap->spare[i] = NULL;
+		f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
+		    (uint64_t)h->ts.tv_usec;
+		f->seq = cap->seq;
+		f->len = (uint32_t)lf.len;
+		f->src_af = lf.src_af;
+		memcpy(f->src, lf.src, sizeof(f->src));
+		memcpy(f->data, bytes + lf.off, lf.len);
+		/* The full ring holds every slot of its pool: cannot fail. */
+		if (!ptr_ring_put(&cap->pools[i].full, f))
+			abort();
 	}
-	f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
-	    (uint64_t)h->ts.tv_usec;
-	f->seq = cap->seq++;
-	f->len = (uint32_t)lf.len;
-	f->src_af = lf.src_af;
-	memcpy(f->src, lf.src, sizeof(f->src));
-	memcpy(f->data, bytes + lf.off, lf.len);
-	/* The full ring holds every slot of its pool: this cannot fail. */
-	if (!ptr_ring_put(&fp->full, f))
-		abort();
+	cap->seq++;
 	STAT_INC(cap->st.frames);
 	STAT_ADD(cap->st.bytes, lf.len);
-	cap->next_pool = (cap->next_pool + 1) % cap->n_pools;
 }
 
 static void
@@ -360,6 +388,7 @@ capture_destroy(struct capture *cap)
 		return;
 	if (cap->pcap != NULL)
 		pcap_close(cap->pcap);
+	free(cap->spare);
 	free(cap);
 }
 

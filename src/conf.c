@@ -19,6 +19,9 @@ enum {
 	OPT_ENGINE_TYPE,
 	OPT_ENGINE_ID,
 	OPT_VERSION,
+	OPT_MAX_STATES,
+	OPT_LAST_KNOWN,
+	OPT_EXPIRE_MARGIN,
 };
 
 static const struct option long_opts[] = {
@@ -37,6 +40,9 @@ static const struct option long_opts[] = {
 	{ "engine-type", required_argument, NULL, OPT_ENGINE_TYPE },
 	{ "engine-id", required_argument, NULL, OPT_ENGINE_ID },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "max-states", required_argument, NULL, OPT_MAX_STATES },
+	{ "last-known", required_argument, NULL, OPT_LAST_KNOWN },
+	{ "expire-margin", required_argument, NULL, OPT_EXPIRE_MARGIN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,12 +76,21 @@ conf_usage(FILE *f)
 "      --burst N            datagrams sent back to back (default %d)\n"
 "      --engine-type N      NetFlow v5 engine_type, 0-255 (default 0)\n"
 "      --engine-id N        NetFlow v5 engine_id, 0-255 (default 0)\n"
+"      --max-states N       states remembered at most; a full table ends\n"
+"                           its oldest-idle state early (default %d)\n"
+"      --last-known yes|no  export states that end without final counters\n"
+"                           (compressed or lost deletes, CLR, eviction)\n"
+"                           with their last-known counters (default yes)\n"
+"      --expire-margin S    end a state S seconds after pf's default\n"
+"                           timeout if its delete never came (default %d)\n"
 "      --version            print pfflowd's version and exit\n"
 "\n"
 "A trailing BPF expression further selects the captured packets.\n"
-"pfsync versions read: 2, 3, 4 (full deletes with final counters).\n",
+"pfsync versions read: 2, 3, 4 (final counters in full deletes); 5 and 6,\n"
+"FreeBSD 1301/1400/1500 (last-known counters: see pfflowd(8)).\n",
 	    CONF_DEFAULT_IFACE, CONF_MAX_THREADS, CONF_DEFAULT_FLUSH_MS,
-	    CONF_DEFAULT_RATE, CONF_DEFAULT_BURST);
+	    CONF_DEFAULT_RATE, CONF_DEFAULT_BURST, CONF_DEFAULT_MAX_STATES,
+	    CONF_DEFAULT_EXPIRE_MARGIN_S);
 }
 
 /* Parse an unsigned decimal in [lo, hi]; -1 with err naming opt on error. */
@@ -145,6 +160,9 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 	c->version = 5;
 	c->threads = default_threads();
 	c->flush_ms = CONF_DEFAULT_FLUSH_MS;
+	c->max_states = CONF_DEFAULT_MAX_STATES;
+	c->last_known = true;
+	c->expire_margin_s = CONF_DEFAULT_EXPIRE_MARGIN_S;
 	c->frame_slots = 1024;
 	c->flow_ring = 8192;
 	optind = 1;
@@ -234,6 +252,27 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 		case OPT_ENGINE_ID:
 			if (parse_uint("--engine-id", optarg, 0, 255, &eid,
 			    err, errlen))
+				return CONF_ERROR;
+			break;
+		case OPT_MAX_STATES:
+			if (parse_uint("--max-states", optarg, 16, 1u << 30,
+			    &c->max_states, err, errlen))
+				return CONF_ERROR;
+			break;
+		case OPT_LAST_KNOWN:
+			if (strcmp(optarg, "yes") == 0)
+				c->last_known = true;
+			else if (strcmp(optarg, "no") == 0)
+				c->last_known = false;
+			else {
+				snprintf(err, errlen, "bad --last-known '%s': "
+				    "expected yes or no", optarg);
+				return CONF_ERROR;
+			}
+			break;
+		case OPT_EXPIRE_MARGIN:
+			if (parse_uint("--expire-margin", optarg, 0, 86400,
+			    &c->expire_margin_s, err, errlen))
 				return CONF_ERROR;
 			break;
 		case ':':

@@ -13,6 +13,17 @@ unsigned
 flow_from_state(const struct pf_state_event *ev, uint64_t arrival_ms,
     enum flow_provenance prov, struct flow_record out[2], uint64_t *n_zero)
 {
+	uint64_t age_ms = (uint64_t)ev->creation_s * 1000;
+
+	return flow_from_state_at(ev, age_ms < arrival_ms ?
+	    arrival_ms - age_ms : 0, arrival_ms, prov, 0, out, n_zero);
+}
+
+unsigned
+flow_from_state_at(const struct pf_state_event *ev, uint64_t first_ms,
+    uint64_t last_ms, enum flow_provenance prov, uint32_t age_ms,
+    struct flow_record out[2], uint64_t *n_zero)
+{
 	/*
 	 * Inbound states are reported as received on the wire (pre-rdr),
 	 * outbound ones as the stack sent them (pre-NAT), as pflow(4) does.
@@ -23,8 +34,6 @@ flow_from_state(const struct pf_state_event *ev, uint64_t arrival_ms,
 	    PF_SK_WIRE : PF_SK_STACK];
 	unsigned ini = ev->direction == PFSYNC_DIR_IN ? 0 : 1;
 	unsigned d, n = 0;
-	uint64_t age_ms = (uint64_t)ev->creation_s * 1000;
-	uint64_t first = age_ms < arrival_ms ? arrival_ms - age_ms : 0;
 
 	for (d = 0; d < 2; d++) {
 		struct flow_record *r = &out[n];
@@ -38,9 +47,10 @@ flow_from_state(const struct pf_state_event *ev, uint64_t arrival_ms,
 		memset(r, 0, sizeof(*r));
 		r->packets = ev->packets[d];
 		r->bytes = ev->bytes[d];
-		r->first_ms = first;
-		r->last_ms = arrival_ms;
-		r->seen_ms = arrival_ms;
+		r->first_ms = first_ms;
+		r->last_ms = last_ms;
+		r->seen_ms = last_ms;
+		r->counters_age_ms = age_ms;
 		r->state_id = ev->id;
 		r->creatorid = ev->creatorid;
 		memcpy(r->src, k->addr[s], 16);

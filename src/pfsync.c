@@ -66,16 +66,17 @@ void
 pfsync_parse(const uint8_t *p, size_t len, const struct pfsync_sink *sink,
     struct pfsync_stats *st)
 {
+	struct pfsync_stats *fst = pfsync_frame_stats(sink, st);
 	unsigned version;
 
-	STAT_INC(st->frames);
+	STAT_INC(fst->frames);
 	if (len < 1) {
-		STAT_INC(st->by_version[0]);
-		STAT_INC(st->bad[PFSYNC_BAD_SHORT_HEADER]);
+		STAT_INC(fst->by_version[0]);
+		STAT_INC(fst->bad[PFSYNC_BAD_SHORT_HEADER]);
 		return;
 	}
 	version = p[0];
-	STAT_INC(st->by_version[version < 8 ? version : 0]);
+	STAT_INC(fst->by_version[version < 8 ? version : 0]);
 
 	switch (version) {
 	case PFSYNC_V2:
@@ -83,15 +84,16 @@ pfsync_parse(const uint8_t *p, size_t len, const struct pfsync_sink *sink,
 	case PFSYNC_V4:
 		pfsync_legacy_parse(p, len, sink, st);
 		break;
-	case PFSYNC_V1:
-		/* Raw kernel structs of OpenBSD 3.3/3.4: no portable layout. */
 	case PFSYNC_V5:
 	case PFSYNC_V6:
-		/* Framed formats: decoded once the state table exists. */
-		STAT_INC(st->bad[PFSYNC_BAD_UNSUPPORTED]);
+		pfsync_framed_parse(p, len, sink, st);
+		break;
+	case PFSYNC_V1:
+		/* Raw kernel structs of OpenBSD 3.3/3.4: no portable layout. */
+		STAT_INC(fst->bad[PFSYNC_BAD_UNSUPPORTED]);
 		break;
 	default:
-		STAT_INC(st->bad[PFSYNC_BAD_VERSION]);
+		STAT_INC(fst->bad[PFSYNC_BAD_VERSION]);
 		break;
 	}
 }
@@ -108,6 +110,9 @@ pfsync_stats_report(const struct pfsync_stats *st, const char *prefix,
 		    prefix, i);
 	stats_emitf(e, STAT_GET(st->by_version[0]), "%s.version.other",
 	    prefix);
+	for (i = 0; i < PFSYNC_FLAVOUR_MAX; i++)
+		stats_emitf(e, STAT_GET(st->by_flavour[i]), "%s.flavour.%s",
+		    prefix, pfsync_flavour_name(i));
 	for (i = 0; i < PFSYNC_MSG_MAX; i++)
 		stats_emitf(e, STAT_GET(st->msgs[i]), "%s.msg.%s", prefix,
 		    pfsync_msg_name(i));

@@ -41,7 +41,9 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 	struct capture_conf cc = { conf->file, conf->iface, conf->bpf };
 	struct export_conf xc = { conf->version, conf->flush_ms,
 	    conf->file != NULL, conf->debug };
-	struct decode_conf dc = { (uint8_t)conf->direction };
+	struct decode_conf dc = { conf->threads, (uint8_t)conf->direction,
+	    conf->file == NULL, conf->last_known, conf->max_states,
+	    (uint64_t)conf->expire_margin_s * 1000 };
 	unsigned i, n = conf->threads;
 
 	if (p == NULL)

@@ -262,4 +262,213 @@ _Static_assert((int)PFSYNC_MSG_TDB == (int)PFSYNC_L_TDB_UPD,
 /* Printable kind name ("DEL", "UPD_C", ...); "unknown" past the table. */
 const char *pfsync_msg_name(unsigned kind);
 
+/*
+ * Framed formats (wire-spec section 5): versions 5 and 6.
+ *
+ *   0       1       2               4                               20
+ *   +-------+-------+---------------+-------------------------------+
+ *   |version| pad   |  len (BE16)   | pfcksum (16, opaque)          |
+ *   +-------+-------+---------------+-------------------------------+
+ *   | action | v6: msg len in words, v5: 0 | count (BE16) |  subheader
+ *   | count x message                                     |  repeated
+ *   +-----------------------------------------------------+
+ *   [ EOF subheader: v5 senders always end with it ]
+ *
+ * len covers the header and every section.  In v6 a section's message
+ * size is byte 1 x 4, so unknown actions can be stepped over; in v5 the
+ * size follows from the action (and the flavour, OpenBSD 4.5 or FreeBSD).
+ */
+#define PFSYNC_FRAMED_HDR_LEN	20
+#define PFSYNC_SUBHDR_LEN	4
+
+struct pfsync_wire_framed_header {
+	uint8_t		version, pad;
+	uint16_t	len;
+	uint8_t		pfcksum[16];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_framed_header) ==
+    PFSYNC_FRAMED_HDR_LEN, "framed header");
+
+struct pfsync_wire_subheader {
+	uint8_t		action;
+	uint8_t		len;		/* v6: words per message; v5: 0 */
+	uint16_t	count;
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_subheader) == PFSYNC_SUBHDR_LEN,
+    "subheader");
+
+/* Framed action numbers; 13-16 mean different things per OS. */
+enum pfsync_framed_action {
+	PFSYNC_F_CLR = 0,
+	PFSYNC_F_INS_1301 = 1,	/* OpenBSD 4.5 INS; OpenBSD v6 OINS */
+	PFSYNC_F_INS_ACK = 2,
+	PFSYNC_F_UPD_1301 = 3,	/* OpenBSD 4.5 UPD; OpenBSD v6 OUPD */
+	PFSYNC_F_UPD_C = 4,
+	PFSYNC_F_UPD_REQ = 5,
+	PFSYNC_F_DEL = 6,	/* full state; never sent, v6 accepts it */
+	PFSYNC_F_DEL_C = 7,
+	PFSYNC_F_INS_F = 8,
+	PFSYNC_F_DEL_F = 9,
+	PFSYNC_F_BUS = 10,
+	PFSYNC_F_TDB = 11,	/* OpenBSD v6: OTDB */
+	PFSYNC_F_EOF = 12,
+	PFSYNC_F_13 = 13,	/* FreeBSD INS_1400; OpenBSD v6 INS */
+	PFSYNC_F_14 = 14,	/* FreeBSD UPD_1400; OpenBSD v6 UPD */
+	PFSYNC_F_15 = 15,	/* FreeBSD INS_1500; OpenBSD v6 TDB */
+	PFSYNC_F_16 = 16,	/* FreeBSD UPD_1500 */
+	PFSYNC_F_MAX = 17,
+};
+
+/* Which state layout a framed frame uses (spec 5.7, 6). */
+enum pfsync_flavour {
+	PFSYNC_FLAVOUR_OPENBSD45,	/* v5, 240-byte state at 1/3/6 */
+	PFSYNC_FLAVOUR_FREEBSD,		/* v5, 242 at 1/3/6, 277 at 13/14,
+					   360 at 15/16 */
+	PFSYNC_FLAVOUR_OPENBSD6,	/* v6, 264-byte state at 13/14/6 */
+	PFSYNC_FLAVOUR_MAX
+};
+
+/* 40-byte key of OpenBSD v6 (spec 3.4). */
+struct pfsync_wire_key40 {
+	uint8_t		addr[2][PF_ADDR_LEN];
+	uint16_t	port[2];
+	uint16_t	rdomain;
+	uint8_t		af, pad;
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_key40) == 40, "key40 is 40 bytes");
+
+/* FreeBSD pfsync_state_1301 (spec 6.1): 242 bytes. */
+struct pfsync_wire_state_1301 {
+	uint8_t		id[8];
+	char		ifname[PFSYNC_IFNAMSIZ];
+	struct pfsync_wire_key36 key[2];
+	struct pfsync_wire_peer src, dst;
+	uint8_t		rt_addr[PF_ADDR_LEN];
+	uint32_t	rule, anchor, nat_rule;
+	uint32_t	creation, expire;
+	uint32_t	packets[2][2];
+	uint32_t	bytes[2][2];
+	uint8_t		creatorid[4];
+	uint8_t		af, proto, direction;
+	uint8_t		spare[2];
+	uint8_t		log, state_flags, timeout, sync_flags, updates;
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_state_1301) == 242, "1301 state");
+_Static_assert(offsetof(struct pfsync_wire_state_1301, af) == 232, "1301");
+_Static_assert(offsetof(struct pfsync_wire_state_1301, timeout) == 239,
+    "1301");
+
+/* FreeBSD pfsync_state_1400 (spec 6.2): 277 bytes. */
+struct pfsync_wire_state_1400 {
+	uint8_t		head[232];	/* as 1301: id .. creatorid */
+	uint8_t		af, proto, direction;
+	uint16_t	state_flags;
+	uint8_t		log, spare, timeout, sync_flags, updates;
+	uint16_t	qid, pqid, dnpipe, dnrpipe;
+	int32_t		rtableid;
+	uint8_t		min_ttl, set_tos;
+	uint16_t	max_mss;
+	uint8_t		set_prio[2];
+	uint8_t		rt;
+	char		rt_ifname[PFSYNC_IFNAMSIZ];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_state_1400) == 277, "1400 state");
+_Static_assert(offsetof(struct pfsync_wire_state_1400, timeout) == 239,
+    "1400");
+
+/* FreeBSD pfsync_state_1500 (spec 6.3): 360 bytes. */
+struct pfsync_wire_state_1500 {
+	uint8_t		head[232];	/* as 1301: id .. creatorid */
+	char		tagname[64];
+	char		rt_ifname[PFSYNC_IFNAMSIZ];
+	char		orig_ifname[PFSYNC_IFNAMSIZ];
+	int32_t		rtableid;
+	uint16_t	state_flags, qid, pqid, dnpipe, dnrpipe, max_mss;
+	uint8_t		wire_af, stack_af, rt_af, wire_proto, stack_proto;
+	uint8_t		log, timeout, direction, rt, min_ttl, set_tos;
+	uint8_t		set_prio[2];
+	uint8_t		spare[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_state_1500) == 360, "1500 state");
+_Static_assert(offsetof(struct pfsync_wire_state_1500, wire_af) == 344,
+    "1500");
+_Static_assert(offsetof(struct pfsync_wire_state_1500, timeout) == 350,
+    "1500");
+_Static_assert(offsetof(struct pfsync_wire_state_1500, direction) == 351,
+    "1500");
+
+/* OpenBSD v6 pfsync_state (spec 5.4.2): 264 bytes = 66 words. */
+struct pfsync_wire_state_v6 {
+	uint8_t		id[8];
+	char		ifname[PFSYNC_IFNAMSIZ];
+	struct pfsync_wire_key40 key[2];
+	struct pfsync_wire_peer src, dst;
+	uint8_t		rt_addr[PF_ADDR_LEN];
+	uint32_t	rule, anchor, nat_rule;
+	uint32_t	creation, expire;
+	uint32_t	packets[2][2];
+	uint32_t	bytes[2][2];
+	uint8_t		creatorid[4];
+	int32_t		rtableid[2];
+	uint16_t	max_mss;
+	uint8_t		af, proto, direction, log, rt, timeout;
+	uint8_t		sync_flags, updates, min_ttl, set_tos;
+	uint16_t	state_flags;
+	uint8_t		set_prio[2];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_state_v6) == 264, "v6 state");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, src) == 104, "v6");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, creation) == 196, "v6");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, packets) == 204, "v6");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, creatorid) == 236, "v6");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, af) == 250, "v6");
+_Static_assert(offsetof(struct pfsync_wire_state_v6, timeout) == 255, "v6");
+
+/* Framed small messages (spec 5.3). */
+struct pfsync_wire_clr {
+	char		ifname[PFSYNC_IFNAMSIZ];
+	uint8_t		creatorid[4];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_clr) == 20, "framed CLR");
+
+struct pfsync_wire_id {		/* INS_ACK, UPD_REQ, DEL_C */
+	uint8_t		id[8];
+	uint8_t		creatorid[4];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_id) == 12, "framed id message");
+
+struct pfsync_wire_upd_c {
+	uint8_t		id[8];
+	struct pfsync_wire_peer src, dst;
+	uint8_t		creatorid[4];
+	uint32_t	expire;		/* always 0 from v5/v6 senders */
+	uint8_t		timeout;
+	uint8_t		state_flags;
+	uint8_t		pad[2];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_upd_c) == 84, "framed UPD_C");
+
+struct pfsync_wire_bus {
+	uint8_t		creatorid[4];
+	uint32_t	endtime;
+	uint8_t		status;
+	uint8_t		pad[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct pfsync_wire_bus) == 12, "framed BUS");
+
+#define PFSYNC_TDB_LEN		48	/* v5 TDB, OpenBSD v6 OTDB (11) */
+#define PFSYNC_TDB64_LEN	52	/* OpenBSD v6 TDB (15) */
+
+/*
+ * Bytes of one message of action in a frame of this flavour; 0 when the
+ * action has no defined message there.  For OpenBSD v6 this is the size
+ * pfflowd understands; the frame's own word length steps the walk.
+ */
+size_t	pfsync_framed_msg_size(enum pfsync_flavour fl, unsigned action);
+
+/* Message kind (for counting) of a framed action in a flavour. */
+unsigned pfsync_framed_msg_kind(enum pfsync_flavour fl, unsigned action);
+
+const char *pfsync_flavour_name(unsigned fl);
+
 #endif /* PFF_WIRE_PFSYNC_H */

@@ -126,12 +126,15 @@ pfsync_flavour_name(unsigned fl)
 }
 
 /*
- * Does a v5 frame walk cleanly with this flavour's sizes?  Clean means
- * every section fits and the walk ends exactly at the frame length, at an
- * EOF or right after the last section.
+ * How well a v5 frame walks with this flavour's sizes: 2 if the walk meets
+ * an EOF subheader (what every v5 sender ends with), 1 if it ends exactly
+ * at the frame length without one, 0 if a section does not fit or an
+ * action is unknown.  Ending at the length is not enough on its own: with
+ * two 240-byte states before the EOF, 2 x 242 = 480 + 4 and a FreeBSD walk
+ * would swallow the EOF as state bytes.
  */
-static bool
-v5_walks(const uint8_t *p, size_t frame_len, enum pfsync_flavour fl)
+static int
+v5_walk_score(const uint8_t *p, size_t frame_len, enum pfsync_flavour fl)
 {
 	struct cursor c;
 	unsigned action, count;
@@ -144,26 +147,25 @@ v5_walks(const uint8_t *p, size_t frame_len, enum pfsync_flavour fl)
 		cursor_skip(&c, 1);
 		count = cursor_u16(&c);
 		if (action == PFSYNC_F_EOF)
-			return cursor_remaining(&c) == 0;
+			return 2;
 		size = pfsync_framed_msg_size(fl, action);
 		if (size == 0)
-			return false;
+			return 0;
 		cursor_skip(&c, (size_t)count * size);
 	}
-	return cursor_ok(&c) && cursor_remaining(&c) == 0;
+	return cursor_ok(&c) && cursor_remaining(&c) == 0 ? 1 : 0;
 }
 
 /*
  * OpenBSD 4.5 and FreeBSD both say version 5 (wire-spec 5.7).  FreeBSD
  * alone has actions 13-16; otherwise the full-state size (240 or 242) that
- * walks the frame cleanly decides, FreeBSD first: OpenBSD 4.5 is rare.
+ * walks the frame better decides, FreeBSD on a tie: OpenBSD 4.5 is rare.
  */
 static enum pfsync_flavour
 v5_flavour(const uint8_t *p, size_t frame_len)
 {
-	if (v5_walks(p, frame_len, PFSYNC_FLAVOUR_FREEBSD))
-		return PFSYNC_FLAVOUR_FREEBSD;
-	if (v5_walks(p, frame_len, PFSYNC_FLAVOUR_OPENBSD45))
+	if (v5_walk_score(p, frame_len, PFSYNC_FLAVOUR_OPENBSD45) >
+	    v5_walk_score(p, frame_len, PFSYNC_FLAVOUR_FREEBSD))
 		return PFSYNC_FLAVOUR_OPENBSD45;
 	return PFSYNC_FLAVOUR_FREEBSD;
 }

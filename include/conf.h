@@ -25,6 +25,13 @@
  */
 #define CONF_DEFAULT_RATE	10000
 #define CONF_DEFAULT_BURST	32
+/*
+ * 4096 datagrams (6 MiB, touched only when used) hold a firewall's flush
+ * of some 120,000 flow records, 0.4 s at the default rate.
+ */
+#define CONF_DEFAULT_QUEUE	4096
+#define CONF_DEFAULT_DRAIN_MS	2000
+#define CONF_DEFAULT_STATS_INTERVAL	10
 /* A big firewall: pf's own default limit is 100,000 states. */
 #define CONF_DEFAULT_MAX_STATES	1000000
 #define CONF_DEFAULT_EXPIRE_MARGIN_S	60
@@ -42,6 +49,9 @@ struct conf {
 	unsigned	 max_states;	/* --max-states: whole table */
 	bool		 last_known;	/* --last-known yes|no */
 	unsigned	 expire_margin_s; /* --expire-margin */
+	const char	*stats_file;	/* --stats-file: JSON, or NULL */
+	unsigned	 stats_interval_s;
+	unsigned	 drain_ms;	/* live shutdown: queue deadline */
 	unsigned	 frame_slots;	/* frames in flight per decoder */
 	unsigned	 flow_ring;	/* records queued per decoder */
 	struct collector_conf collectors[CONF_MAX_COLLECTORS];

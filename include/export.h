@@ -2,11 +2,13 @@
  * export.h - the export stage: flow records in, NetFlow datagrams out.
  *
  * One thread ("pff-exp") merges the decoders' flow rings, splits 64-bit
- * counters into NetFlow records, fills one datagram body at a time and
- * sends each sealed body to every collector with that collector's own
- * header (flow_sequence, engine).  Bodies are batched for sendmmsg.  A
- * partly filled body goes out once its first record has waited flush_ms,
- * and at the end of input.
+ * counters into NetFlow records and fills one datagram body per NetFlow
+ * version in use.  Each sealed body goes to every target: a collector of
+ * its own (mirror, the default), or one member of a load-balance group in
+ * turn.  The collector stamps its own header (flow_sequence, engine) and
+ * queues the datagram; queues are sent with sendmmsg as pacing allows
+ * (collector.h).  A partly filled body goes out once its first record has
+ * waited flush_ms, and at the end of input.
  */
 #ifndef PFF_EXPORT_H
 #define PFF_EXPORT_H
@@ -24,6 +26,7 @@ struct export_conf {
 	unsigned	flush_ms;	/* partial datagram max age */
 	bool		file_mode;	/* times from the capture; lossless */
 	bool		debug;		/* -D: one line per flow on stderr */
+	unsigned	drain_ms;	/* live shutdown: queue flush deadline */
 };
 
 struct export_stats {
@@ -31,9 +34,11 @@ struct export_stats {
 	uint64_t	skipped_ipv6;	/* v1/v5 carry IPv4 only */
 	uint64_t	records;	/* NetFlow records after splitting */
 	uint64_t	split_flows;	/* flows that needed more than one */
-	uint64_t	datagrams;	/* bodies sealed */
+	uint64_t	datagrams;	/* bodies sealed (all versions) */
 	uint64_t	flushes_idle;	/* bodies sealed by flush_ms */
 };
+
+#define EXPORT_MAX_TARGETS	16	/* as many as collectors */
 
 struct export;
 

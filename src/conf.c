@@ -22,6 +22,9 @@ enum {
 	OPT_MAX_STATES,
 	OPT_LAST_KNOWN,
 	OPT_EXPIRE_MARGIN,
+	OPT_QUEUE,
+	OPT_STATS_FILE,
+	OPT_STATS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +46,9 @@ static const struct option long_opts[] = {
 	{ "max-states", required_argument, NULL, OPT_MAX_STATES },
 	{ "last-known", required_argument, NULL, OPT_LAST_KNOWN },
 	{ "expire-margin", required_argument, NULL, OPT_EXPIRE_MARGIN },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -59,9 +65,13 @@ conf_usage(FILE *f)
 "  -D, --debug              print every flow on stderr; implies -d\n"
 "  -h, --help               show this help and exit\n"
 "  -i, --interface IFACE    capture live on IFACE (default %s)\n"
-"  -n, --collector HOST:PORT\n"
+"  -n, --collector HOST:PORT[,OPTION=VALUE...]\n"
 "                           send NetFlow to HOST:PORT; IPv6 as [ADDR]:PORT;\n"
-"                           repeat to send every flow to several collectors\n"
+"                           repeat to send every flow to several collectors.\n"
+"                           Options: version, engine-type, engine-id, rate,\n"
+"                           burst, queue, sndbuf (bytes), source (address to\n"
+"                           send from), group (collectors sharing a group\n"
+"                           take turns: load balancing instead of mirroring)\n"
 "  -r, --read FILE          read a pcap file, export it, print stats, exit\n"
 "  -S, --direction DIR      export only states of direction in, out or any\n"
 "                           (default any); a forwarded connection has one\n"
@@ -74,6 +84,9 @@ conf_usage(FILE *f)
 "      --rate N             datagrams per second per collector; 0 means\n"
 "                           unlimited (default %d)\n"
 "      --burst N            datagrams sent back to back (default %d)\n"
+"      --queue N            datagrams waiting per collector; when full,\n"
+"                           live mode drops new ones and counts them, file\n"
+"                           mode waits (default %d)\n"
 "      --engine-type N      NetFlow v5 engine_type, 0-255 (default 0)\n"
 "      --engine-id N        NetFlow v5 engine_id, 0-255 (default 0)\n"
 "      --max-states N       states remembered at most; a full table ends\n"
@@ -83,14 +96,18 @@ conf_usage(FILE *f)
 "                           with their last-known counters (default yes)\n"
 "      --expire-margin S    end a state S seconds after pf's default\n"
 "                           timeout if its delete never came (default %d)\n"
+"      --stats-file FILE    also write the statistics as JSON to FILE\n"
+"                           (replaced atomically) on SIGUSR1, at exit and\n"
+"                           every --stats-interval seconds (default %d)\n"
 "      --version            print pfflowd's version and exit\n"
 "\n"
 "A trailing BPF expression further selects the captured packets.\n"
 "pfsync versions read: 2, 3, 4 (final counters in full deletes); 5 and 6,\n"
 "FreeBSD 1301/1400/1500 (last-known counters: see pfflowd(8)).\n",
 	    CONF_DEFAULT_IFACE, CONF_MAX_THREADS, CONF_DEFAULT_FLUSH_MS,
-	    CONF_DEFAULT_RATE, CONF_DEFAULT_BURST, CONF_DEFAULT_MAX_STATES,
-	    CONF_DEFAULT_EXPIRE_MARGIN_S);
+	    CONF_DEFAULT_RATE, CONF_DEFAULT_BURST, CONF_DEFAULT_QUEUE,
+	    CONF_DEFAULT_MAX_STATES, CONF_DEFAULT_EXPIRE_MARGIN_S,
+	    CONF_DEFAULT_STATS_INTERVAL);
 }
 
 /* Parse an unsigned decimal in [lo, hi]; -1 with err naming opt on error. */
@@ -153,7 +170,8 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
     size_t errlen)
 {
 	unsigned rate = CONF_DEFAULT_RATE, burst = CONF_DEFAULT_BURST;
-	unsigned etype = 0, eid = 0, i;
+	unsigned queue = CONF_DEFAULT_QUEUE, etype = 0, eid = 0, i, j;
+	const char *specs[CONF_MAX_COLLECTORS];
 	int ch;
 
 	memset(c, 0, sizeof(*c));
@@ -161,6 +179,8 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 	c->threads = default_threads();
 	c->flush_ms = CONF_DEFAULT_FLUSH_MS;
 	c->max_states = CONF_DEFAULT_MAX_STATES;
+	c->stats_interval_s = CONF_DEFAULT_STATS_INTERVAL;
+	c->drain_ms = CONF_DEFAULT_DRAIN_MS;
 	c->last_known = true;
 	c->expire_margin_s = CONF_DEFAULT_EXPIRE_MARGIN_S;
 	c->frame_slots = 1024;
@@ -195,10 +215,8 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 				    "(at most %d)", CONF_MAX_COLLECTORS);
 				return CONF_ERROR;
 			}
-			if (collector_parse(&c->collectors[c->n_collectors],
-			    optarg, err, errlen) != 0)
-				return CONF_ERROR;
-			c->n_collectors++;
+			/* Parsed after the loop: -v, --rate... are defaults. */
+			specs[c->n_collectors++] = optarg;
 			break;
 		case 'S':
 			if (strcmp(optarg, "in") == 0)
@@ -252,6 +270,19 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 		case OPT_ENGINE_ID:
 			if (parse_uint("--engine-id", optarg, 0, 255, &eid,
 			    err, errlen))
+				return CONF_ERROR;
+			break;
+		case OPT_QUEUE:
+			if (parse_uint("--queue", optarg, 1, 1u << 20, &queue,
+			    err, errlen))
+				return CONF_ERROR;
+			break;
+		case OPT_STATS_FILE:
+			c->stats_file = optarg;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_uint("--stats-interval", optarg, 1, 86400,
+			    &c->stats_interval_s, err, errlen))
 				return CONF_ERROR;
 			break;
 		case OPT_MAX_STATES:
@@ -308,11 +339,30 @@ conf_parse_args(struct conf *c, int argc, char **argv, char *err,
 		return CONF_ERROR;
 	}
 	for (i = 0; i < c->n_collectors; i++) {
-		c->collectors[i].version = c->version;
-		c->collectors[i].rate = rate;
-		c->collectors[i].burst = burst;
-		c->collectors[i].engine_type = (uint8_t)etype;
-		c->collectors[i].engine_id = (uint8_t)eid;
+		struct collector_conf *cc = &c->collectors[i];
+
+		collector_conf_defaults(cc);
+		cc->version = c->version;
+		cc->rate = rate;
+		cc->burst = burst;
+		cc->queue = queue;
+		cc->engine_type = (uint8_t)etype;
+		cc->engine_id = (uint8_t)eid;
+		if (collector_parse(cc, specs[i], err, errlen) != 0)
+			return CONF_ERROR;
+		/* One body per version: a group must share one. */
+		for (j = 0; j < i; j++) {
+			const struct collector_conf *o = &c->collectors[j];
+
+			if (cc->group[0] != '\0' &&
+			    strcmp(cc->group, o->group) == 0 &&
+			    cc->version != o->version) {
+				snprintf(err, errlen, "collectors '%s' and "
+				    "'%s' share group '%s' but not a NetFlow "
+				    "version", o->spec, cc->spec, cc->group);
+				return CONF_ERROR;
+			}
+		}
 	}
 	return CONF_RUN;
 }

@@ -1,11 +1,10 @@
 /*
- * export.c - the exporter thread: merge, split, batch, send.
+ * export.c - the exporter thread: merge, split, seal, dispatch, send.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
 
 #include "backoff.h"
@@ -14,7 +13,6 @@
 #include "stats.h"
 #include "wire/netflow.h"
 
-#define EXPORT_BATCH	32	/* sealed bodies per sendmmsg round */
 #define DRAIN_BURST	256	/* records taken from one ring at a time */
 /*
  * SysUptime starts one day before the first export, so that pf states
@@ -23,6 +21,21 @@
  */
 #define UPTIME_HEADROOM_MS	(24ULL * 3600 * 1000)
 
+/* Where a sealed body goes: one collector, or a group taken in turn. */
+struct target {
+	unsigned	version;
+	unsigned	n_members;
+	unsigned	next;		/* round-robin cursor */
+	unsigned	member[EXPORT_MAX_TARGETS];	/* collector indexes */
+};
+
+/* The body being filled for one NetFlow version. */
+struct builder {
+	bool		in_use;
+	int64_t		started_ns;	/* first record of cur */
+	struct nf_body	cur;
+};
+
 struct export {
 	struct export_conf	 conf;
 	struct flow_ring	*rings;
@@ -30,16 +43,11 @@ struct export {
 	unsigned		 n_rings;
 	struct collector	*coll;
 	unsigned		 n_coll;
+	struct target		 targets[EXPORT_MAX_TARGETS];
+	unsigned		 n_targets;
+	struct builder		 v1, v5;
 	uint64_t		 origin_ms;	/* SysUptime zero, unix ms */
 	bool			 have_origin;
-	int64_t			 body_started_ns; /* first record of cur */
-	struct nf_body		 cur;		/* being filled */
-	unsigned		 n_sealed;	/* bodies[0..n_sealed) ready */
-	struct nf_body		 bodies[EXPORT_BATCH];
-	unsigned		 n_records[EXPORT_BATCH];
-	uint8_t			 hdrs[EXPORT_BATCH][NF_MAX_HDR_LEN];
-	struct iovec		 iov[EXPORT_BATCH][2];
-	struct mmsghdr		 msgs[EXPORT_BATCH];
 	pthread_t		 thread;
 	bool			 started;
 	int			 done;		/* atomic release */
@@ -64,13 +72,42 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Group collectors into targets: same group name, one target. */
+static void
+build_targets(struct export *x)
+{
+	unsigned c, t;
+
+	for (c = 0; c < x->n_coll; c++) {
+		const struct collector_conf *cc = &x->coll[c].conf;
+		struct target *tg = NULL;
+
+		for (t = 0; cc->group[0] != '\0' && t < x->n_targets; t++)
+			if (strcmp(x->coll[x->targets[t].member[0]].conf.group,
+			    cc->group) == 0)
+				tg = &x->targets[t];
+		if (tg == NULL) {
+			tg = &x->targets[x->n_targets++];
+			tg->version = cc->version;
+		}
+		tg->member[tg->n_members++] = c;
+		if (cc->version == 1)
+			x->v1.in_use = true;
+		else
+			x->v5.in_use = true;
+	}
+}
+
 struct export *
 export_create(const struct export_conf *conf, struct flow_ring *rings,
     const int *const *done_flags, unsigned n_rings,
     struct collector *collectors, unsigned n_coll)
 {
-	struct export *x = calloc(1, sizeof(*x));
+	struct export *x;
 
+	if (n_coll > EXPORT_MAX_TARGETS)
+		return NULL;
+	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
 	x->conf = *conf;
@@ -79,55 +116,38 @@ export_create(const struct export_conf *conf, struct flow_ring *rings,
 	x->n_rings = n_rings;
 	x->coll = collectors;
 	x->n_coll = n_coll;
-	nf_body_init(&x->cur, conf->version);
+	build_targets(x);
+	nf_body_init(&x->v1.cur, 1);
+	nf_body_init(&x->v5.cur, 5);
 	return x;
 }
 
-/* Send every sealed body to every collector, then start over. */
+/* Hand a sealed body to each target of its version. */
 static void
-send_sealed(struct export *x)
+dispatch(struct export *x, const struct nf_body *b)
 {
-	unsigned c, i;
+	unsigned t;
 
-	if (x->n_sealed == 0)
-		return;
-	for (c = 0; c < x->n_coll; c++) {
-		struct collector *col = &x->coll[c];
+	for (t = 0; t < x->n_targets; t++) {
+		struct target *tg = &x->targets[t];
 
-		for (i = 0; i < x->n_sealed; i++) {
-			struct nf_body *b = &x->bodies[i];
-
-			/* flow_sequence counts every record queued for
-			 * this collector, sent or not. */
-			nf_header_write(x->hdrs[i], b, col->flow_sequence,
-			    col->conf.engine_type, col->conf.engine_id);
-			col->flow_sequence += b->n_records;
-			STAT_ADD(col->st.queued_records, b->n_records);
-			x->n_records[i] = b->n_records;
-			x->iov[i][0].iov_base = x->hdrs[i];
-			x->iov[i][0].iov_len = nf_header_len(b);
-			x->iov[i][1].iov_base = b->rec;
-			x->iov[i][1].iov_len = (size_t)b->n_records *
-			    NF_REC_LEN;
-			memset(&x->msgs[i], 0, sizeof(x->msgs[i]));
-			x->msgs[i].msg_hdr.msg_iov = x->iov[i];
-			x->msgs[i].msg_hdr.msg_iovlen = 2;
-		}
-		collector_send(col, x->msgs, x->n_records, x->n_sealed,
+		if (tg->version != b->version)
+			continue;
+		collector_enqueue(&x->coll[tg->member[tg->next]], b,
 		    x->conf.file_mode);
+		tg->next = (tg->next + 1) % tg->n_members;
 	}
-	x->n_sealed = 0;
 }
 
 /*
- * Close the body being filled and queue it for sending.  File mode: the
- * export time is the latest capture time among its records (so a file
- * always gives the same datagrams); live: now.
+ * Close a builder's body and dispatch it.  File mode: the export time is
+ * the latest capture time among its records (so a file always gives the
+ * same datagrams); live: now.
  */
 static void
-seal_body(struct export *x)
+seal(struct export *x, struct builder *bl)
 {
-	struct nf_body *b = &x->cur;
+	struct nf_body *b = &bl->cur;
 	uint64_t export_ms = b->export_ms;
 
 	if (b->n_records == 0)
@@ -144,10 +164,21 @@ seal_body(struct export *x)
 	}
 	nf_body_seal(b, export_ms, x->origin_ms);
 	STAT_INC(x->st.datagrams);
-	x->bodies[x->n_sealed++] = *b;
-	nf_body_init(b, x->conf.version);
-	if (x->n_sealed == EXPORT_BATCH)
-		send_sealed(x);
+	dispatch(x, b);
+	nf_body_init(b, b->version);
+}
+
+static void
+add_record(struct export *x, struct builder *bl, const struct flow_record *r,
+    uint32_t pk, uint32_t by)
+{
+	if (!bl->in_use)
+		return;
+	if (bl->cur.n_records == 0)
+		bl->started_ns = mono_ns();
+	nf_body_add(&bl->cur, r, pk, by);
+	if (nf_body_full(&bl->cur))
+		seal(x, bl);
 }
 
 static void
@@ -176,14 +207,9 @@ export_record(struct export *x, const struct flow_record *r)
 	}
 	/* A direction always has packets or bytes (flow.c drops empties). */
 	while (nf_split(&pk, &by, &p32, &b32)) {
-		struct nf_body *b = &x->cur;
-
-		if (b->n_records == 0)
-			x->body_started_ns = mono_ns();
-		nf_body_add(b, r, p32, b32);
+		add_record(x, &x->v5, r, p32, b32);
+		add_record(x, &x->v1, r, p32, b32);
 		n++;
-		if (nf_body_full(b))
-			seal_body(x);
 	}
 	STAT_ADD(x->st.records, n);
 	if (n > 1)
@@ -217,28 +243,50 @@ upstream_done(const struct export *x)
 	return true;
 }
 
+/* Seal bodies whose first record has waited flush_ms. */
+static void
+seal_old(struct export *x, struct builder *bl, int64_t now)
+{
+	if (bl->cur.n_records > 0 &&
+	    now - bl->started_ns >= (int64_t)x->conf.flush_ms * 1000000) {
+		STAT_INC(x->st.flushes_idle);
+		seal(x, bl);
+	}
+}
+
+/* Send queues; full batches only, unless everything should go now. */
+static void
+flush_collectors(struct export *x, bool all)
+{
+	unsigned c;
+
+	for (c = 0; c < x->n_coll; c++)
+		if (all || collector_queued(&x->coll[c]) >=
+		    COLLECTOR_SEND_BATCH)
+			collector_flush(&x->coll[c]);
+}
+
 static void *
 export_thread(void *arg)
 {
 	struct export *x = arg;
 	struct backoff bo;
 	bool done_seen = false;
-	int64_t flush_ns = (int64_t)x->conf.flush_ms * 1000000;
+	int64_t deadline;
+	unsigned c;
 
 	pthread_setname_np(pthread_self(), "pff-exp");
 	backoff_reset(&bo);
 	for (;;) {
 		if (drain_rings(x) > 0) {
+			flush_collectors(x, false);
 			backoff_reset(&bo);
 			continue;
 		}
-		/* Idle: nothing queued right now. */
-		if (x->cur.n_records > 0 &&
-		    mono_ns() - x->body_started_ns >= flush_ns) {
-			STAT_INC(x->st.flushes_idle);
-			seal_body(x);
-		}
-		send_sealed(x);
+		/* Idle: nothing queued by the decoders right now. */
+		seal_old(x, &x->v5, mono_ns());
+		seal_old(x, &x->v1, mono_ns());
+		flush_collectors(x, true);
 		/* All decoders done (acquire) and one more empty drain. */
 		if (done_seen)
 			break;
@@ -246,8 +294,13 @@ export_thread(void *arg)
 		if (!done_seen)
 			backoff_wait(&bo);
 	}
-	seal_body(x);
-	send_sealed(x);
+	seal(x, &x->v5);
+	seal(x, &x->v1);
+	/* File mode loses nothing: no deadline.  Live: a bounded wait. */
+	deadline = x->conf.file_mode ? INT64_MAX :
+	    mono_ns() + (int64_t)x->conf.drain_ms * 1000000;
+	for (c = 0; c < x->n_coll; c++)
+		collector_drain(&x->coll[c], deadline);
 	fflush(stderr);
 	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
 	return NULL;

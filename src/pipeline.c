@@ -40,7 +40,7 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 	struct pipeline *p = calloc(1, sizeof(*p));
 	struct capture_conf cc = { conf->file, conf->iface, conf->bpf };
 	struct export_conf xc = { conf->version, conf->flush_ms,
-	    conf->file != NULL, conf->debug };
+	    conf->file != NULL, conf->debug, conf->drain_ms };
 	struct decode_conf dc = { conf->threads, (uint8_t)conf->direction,
 	    conf->file == NULL, conf->last_known, conf->max_states,
 	    (uint64_t)conf->expire_margin_s * 1000 };
@@ -59,6 +59,7 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 	    !p->coll)
 		goto nomem;
 	for (i = 0; i < conf->n_collectors; i++) {
+		memset(&p->coll[i], 0, sizeof(p->coll[i]));
 		p->coll[i].conf = conf->collectors[i];
 		p->coll[i].fd = -1;
 		p->n_coll++;

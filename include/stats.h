@@ -42,4 +42,13 @@ void	stats_emitf(const struct stats_emit *e, uint64_t value,
 /* An emitter that writes "name value" lines to f. */
 struct stats_emit stats_emit_file(FILE *f);
 
+/*
+ * Write a dump as one JSON object to path, atomically: into path.tmp, then
+ * rename(2), so a poller never reads half a file.  report() fills the
+ * emitter it is given.  0, or -errno.  Main thread.
+ */
+int	stats_write_json(const char *path, uint64_t unix_ms,
+	    void (*report)(const void *arg, const struct stats_emit *e),
+	    const void *arg);
+
 #endif /* PFF_STATS_H */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -45,7 +46,36 @@ log_counter(void *ctx, const char *name, uint64_t value)
 }
 
 static void
-dump_stats(const struct pipeline *p, bool to_syslog)
+report(const void *arg, const struct stats_emit *e)
+{
+	pipeline_stats_report(arg, e);
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+write_stats_file(const struct conf *conf, const struct pipeline *p)
+{
+	int rc;
+
+	if (conf->stats_file == NULL)
+		return;
+	rc = stats_write_json(conf->stats_file, wall_ms(), report, p);
+	if (rc != 0)
+		log_warn("cannot write stats file '%s': %s",
+		    conf->stats_file, strerror(-rc));
+}
+
+/* The dump: to syslog once detached, else stderr; and the JSON file. */
+static void
+dump_stats(const struct conf *conf, const struct pipeline *p, bool to_syslog)
 {
 	struct stats_emit e = stats_emit_file(stderr);
 
@@ -55,6 +85,7 @@ dump_stats(const struct pipeline *p, bool to_syslog)
 	}
 	pipeline_stats_report(p, &e);
 	fflush(stderr);
+	write_stats_file(conf, p);
 }
 
 int
@@ -67,6 +98,7 @@ main(int argc, char **argv)
 	struct timespec tick = { 0, MAIN_TICK_NS };
 	char err[1024];
 	bool detached = false, stopping = false;
+	uint64_t next_file_ms = 0;
 	size_t i;
 	int rc, sig;
 
@@ -108,7 +140,12 @@ main(int argc, char **argv)
 	if (!detached && conf.file == NULL)
 		log_info("capturing on %s", conf.iface);
 
+	next_file_ms = wall_ms() + conf.stats_interval_s * 1000ULL;
 	while (!pipeline_finished(p)) {
+		if (conf.stats_file != NULL && wall_ms() >= next_file_ms) {
+			write_stats_file(&conf, p);
+			next_file_ms = wall_ms() + conf.stats_interval_s * 1000ULL;
+		}
 		sig = sigtimedwait(&sigs, &si, &tick);
 		if (sig < 0)
 			continue;	/* timeout or EINTR: look again */
@@ -117,7 +154,7 @@ main(int argc, char **argv)
 			if (signal_table[i].sig != sig)
 				continue;
 			if (signal_table[i].action == ACT_DUMP) {
-				dump_stats(p, detached);
+				dump_stats(&conf, p, detached);
 			} else if (signal_table[i].action == ACT_STOP) {
 				if (stopping)
 					_exit(1);	/* second signal */
@@ -132,7 +169,7 @@ main(int argc, char **argv)
 	if (pipeline_input_error(p) != NULL)
 		log_warn("%s (flows read before the error were exported)",
 		    pipeline_input_error(p));
-	dump_stats(p, detached);
+	dump_stats(&conf, p, detached);
 	pipeline_destroy(p);
 	conf_free(&conf);
 	return 0;

@@ -2,8 +2,12 @@
  * stats.c - formatting counters for a dump; the counters themselves live
  * in each stage's context (stats.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include <stdbool.h>
 
 #include "stats.h"
 
@@ -31,4 +35,51 @@ stats_emit_file(FILE *f)
 	struct stats_emit e = { emit_line, f };
 
 	return e;
+}
+
+struct json_ctx {
+	FILE	*f;
+	bool	 first;
+};
+
+/* Counter names are [a-z0-9_.] plus upper-case kinds: no escaping. */
+static void
+emit_json(void *ctx, const char *name, uint64_t value)
+{
+	struct json_ctx *j = ctx;
+
+	fprintf(j->f, "%s\n    \"%s\": %llu", j->first ? "" : ",", name,
+	    (unsigned long long)value);
+	j->first = false;
+}
+
+int
+stats_write_json(const char *path, uint64_t unix_ms,
+    void (*report)(const void *arg, const struct stats_emit *e),
+    const void *arg)
+{
+	char tmp[4096];
+	struct json_ctx j;
+	struct stats_emit e = { emit_json, &j };
+	int rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	j.f = fopen(tmp, "w");
+	j.first = true;
+	if (j.f == NULL)
+		return -errno;
+	fprintf(j.f, "{\n  \"time_ms\": %llu,\n  \"counters\": {",
+	    (unsigned long long)unix_ms);
+	report(arg, &e);
+	fprintf(j.f, "\n  }\n}\n");
+	if (ferror(j.f))
+		rc = -EIO;
+	if (fclose(j.f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
 }

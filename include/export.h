@@ -43,14 +43,41 @@ struct export_stats {
 struct export;
 
 /*
+ * The collectors the exporter sends to, and how (mirror targets and
+ * load-balance groups).  A set is immutable once published: a reload
+ * publishes a new one (RCU), and collectors present in both keep their
+ * socket, queue and flow_sequence because the new set points at the same
+ * collector objects.  Collectors stay owned by the caller (pipeline.c);
+ * once published, only the exporter thread touches them.
+ */
+struct export_set;
+
+/* A set over coll[0..n); NULL on ENOMEM or n > EXPORT_MAX_TARGETS. */
+struct export_set *export_set_create(struct collector *const *coll,
+	    unsigned n);
+void	export_set_free(struct export_set *s);
+unsigned export_set_size(const struct export_set *s);
+struct collector *export_set_get(const struct export_set *s, unsigned i);
+
+/*
  * An exporter reading rings[0..n_rings) (decoder i's ring, finished when
- * *done_flags[i] is set) and sending to collectors[0..n_coll), which stay
- * owned by the caller but are used only by this thread once started.
- * NULL on ENOMEM.  Main thread.
+ * *done_flags[i] is set) and sending to the collectors of set.  NULL on
+ * ENOMEM.  Main thread.
  */
 struct export *export_create(const struct export_conf *conf,
 	    struct flow_ring *rings, const int *const *done_flags,
-	    unsigned n_rings, struct collector *collectors, unsigned n_coll);
+	    unsigned n_rings, struct export_set *set);
+
+/*
+ * Publish a new set and return the old one once the exporter can no
+ * longer be using it (an RCU grace period): the caller may then drain and
+ * close the collectors only the old set had.  Main thread; blocks for the
+ * grace period.
+ */
+struct export_set *export_swap_set(struct export *x, struct export_set *s);
+
+/* The set in use; main thread (the only one that changes it). */
+const struct export_set *export_current_set(const struct export *x);
 
 int	export_start(struct export *x);	/* 0 or a positive errno */
 void	export_join(struct export *x);

@@ -10,8 +10,13 @@
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-/* Called once by main before any thread starts. */
-void	log_init(const char *progname, bool to_syslog, bool debug);
+/*
+ * Called by main before any thread starts (and again when it detaches).
+ * facility: LOG_DAEMON, LOG_LOCAL0...  The syslog socket is opened now,
+ * so logging still works after a chroot.
+ */
+void	log_init(const char *progname, bool to_syslog, bool debug,
+	    int facility);
 
 void	log_msg(enum log_level lvl, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

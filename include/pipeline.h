@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 
@@ -45,5 +46,22 @@ void	pipeline_stats_report(const struct pipeline *p,
 	    const struct stats_emit *e);
 
 void	pipeline_destroy(struct pipeline *p);
+
+struct pipeline_reload_result {
+	unsigned	kept, added, removed;
+	uint64_t	removed_sent, removed_dropped;	/* records */
+};
+
+/*
+ * Swap in conf's collectors (SIGHUP): unchanged ones keep their socket,
+ * queue and flow_sequence; added ones are opened; removed ones are
+ * flushed (up to conf->drain_ms) and closed.  On error nothing changes.
+ * Main thread; blocks for an RCU grace period and the flush.
+ */
+int	pipeline_reload(struct pipeline *p, const struct conf *conf,
+	    char *err, size_t errlen, struct pipeline_reload_result *res);
+
+/* Monotonic clock, ns. */
+int64_t	pipeline_mono_ns(void);
 
 #endif /* PFF_PIPELINE_H */

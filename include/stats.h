@@ -44,10 +44,12 @@ struct stats_emit stats_emit_file(FILE *f);
 
 /*
  * Write a dump as one JSON object to path, atomically: into path.tmp, then
- * rename(2), so a poller never reads half a file.  report() fills the
- * emitter it is given.  0, or -errno.  Main thread.
+ * rename(2), so a poller never reads half a file.  dirfd is AT_FDCWD, or
+ * path's directory opened before a chroot (path's last component is then
+ * used).  report() fills the emitter it is given.  0, or -errno.  Main
+ * thread.
  */
-int	stats_write_json(const char *path, uint64_t unix_ms,
+int	stats_write_json(int dirfd, const char *path, uint64_t unix_ms,
 	    void (*report)(const void *arg, const struct stats_emit *e),
 	    const void *arg);
 

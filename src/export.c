@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <urcu/urcu-memb.h>
+
 #include "backoff.h"
 #include "export.h"
 #include "flow.h"
@@ -36,15 +38,26 @@ struct builder {
 	struct nf_body	cur;
 };
 
+struct export_set {
+	unsigned		 n_coll;
+	struct collector	*coll[EXPORT_MAX_TARGETS];
+	unsigned		 n_targets;
+	struct target		 targets[EXPORT_MAX_TARGETS];
+	bool			 v1, v5;	/* versions in use */
+};
+
 struct export {
 	struct export_conf	 conf;
 	struct flow_ring	*rings;
 	const int *const	*done_flags;
 	unsigned		 n_rings;
-	struct collector	*coll;
-	unsigned		 n_coll;
-	struct target		 targets[EXPORT_MAX_TARGETS];
-	unsigned		 n_targets;
+	/*
+	 * RCU-protected: main publishes a new set on reload, the exporter
+	 * reads it inside read-side critical sections, and main frees the
+	 * old one after a grace period.
+	 */
+	struct export_set	*set;
+	struct export_set	*cur_set;	/* exporter: set being used */
 	struct builder		 v1, v5;
 	uint64_t		 origin_ms;	/* SysUptime zero, unix ms */
 	bool			 have_origin;
@@ -73,67 +86,107 @@ wall_ms(void)
 }
 
 /* Group collectors into targets: same group name, one target. */
-static void
-build_targets(struct export *x)
+struct export_set *
+export_set_create(struct collector *const *coll, unsigned n)
 {
+	struct export_set *s;
 	unsigned c, t;
 
-	for (c = 0; c < x->n_coll; c++) {
-		const struct collector_conf *cc = &x->coll[c].conf;
+	if (n > EXPORT_MAX_TARGETS || (s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	for (c = 0; c < n; c++) {
+		const struct collector_conf *cc = &coll[c]->conf;
 		struct target *tg = NULL;
 
-		for (t = 0; cc->group[0] != '\0' && t < x->n_targets; t++)
-			if (strcmp(x->coll[x->targets[t].member[0]].conf.group,
+		s->coll[s->n_coll++] = coll[c];
+		for (t = 0; cc->group[0] != '\0' && t < s->n_targets; t++)
+			if (strcmp(s->coll[s->targets[t].member[0]]->conf.group,
 			    cc->group) == 0)
-				tg = &x->targets[t];
+				tg = &s->targets[t];
 		if (tg == NULL) {
-			tg = &x->targets[x->n_targets++];
+			tg = &s->targets[s->n_targets++];
 			tg->version = cc->version;
 		}
 		tg->member[tg->n_members++] = c;
 		if (cc->version == 1)
-			x->v1.in_use = true;
+			s->v1 = true;
 		else
-			x->v5.in_use = true;
+			s->v5 = true;
 	}
+	return s;
+}
+
+void
+export_set_free(struct export_set *s)
+{
+	free(s);
+}
+
+unsigned
+export_set_size(const struct export_set *s)
+{
+	return s->n_coll;
+}
+
+struct collector *
+export_set_get(const struct export_set *s, unsigned i)
+{
+	return s->coll[i];
 }
 
 struct export *
 export_create(const struct export_conf *conf, struct flow_ring *rings,
-    const int *const *done_flags, unsigned n_rings,
-    struct collector *collectors, unsigned n_coll)
+    const int *const *done_flags, unsigned n_rings, struct export_set *set)
 {
-	struct export *x;
+	struct export *x = calloc(1, sizeof(*x));
 
-	if (n_coll > EXPORT_MAX_TARGETS)
-		return NULL;
-	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
 	x->conf = *conf;
 	x->rings = rings;
 	x->done_flags = done_flags;
 	x->n_rings = n_rings;
-	x->coll = collectors;
-	x->n_coll = n_coll;
-	build_targets(x);
+	x->set = set;
+	x->v1.in_use = set->v1;
+	x->v5.in_use = set->v5;
 	nf_body_init(&x->v1.cur, 1);
 	nf_body_init(&x->v5.cur, 5);
 	return x;
 }
 
-/* Hand a sealed body to each target of its version. */
+struct export_set *
+export_swap_set(struct export *x, struct export_set *s)
+{
+	struct export_set *old = rcu_xchg_pointer(&x->set, s);
+
+	/* After this, no exporter read-side section can still see old. */
+	urcu_memb_synchronize_rcu();
+	return old;
+}
+
+const struct export_set *
+export_current_set(const struct export *x)
+{
+	return x->set;		/* main is the only writer: no RCU needed */
+}
+
+/*
+ * Hand a sealed body to each target of its version.  Called inside the
+ * exporter's read-side critical section (x->cur_set is valid).  The
+ * round-robin cursor lives in the set, which only this thread writes.
+ */
 static void
 dispatch(struct export *x, const struct nf_body *b)
 {
+	struct export_set *s = x->cur_set;
 	unsigned t;
 
-	for (t = 0; t < x->n_targets; t++) {
-		struct target *tg = &x->targets[t];
+	for (t = 0; t < s->n_targets; t++) {
+		struct target *tg = &s->targets[t];
 
 		if (tg->version != b->version)
 			continue;
-		collector_enqueue(&x->coll[tg->member[tg->next]], b,
+		collector_enqueue(s->coll[tg->member[tg->next]], b,
 		    x->conf.file_mode);
 		tg->next = (tg->next + 1) % tg->n_members;
 	}
@@ -258,12 +311,33 @@ seal_old(struct export *x, struct builder *bl, int64_t now)
 static void
 flush_collectors(struct export *x, bool all)
 {
+	struct export_set *s = x->cur_set;
 	unsigned c;
 
-	for (c = 0; c < x->n_coll; c++)
-		if (all || collector_queued(&x->coll[c]) >=
+	for (c = 0; c < s->n_coll; c++)
+		if (all || collector_queued(s->coll[c]) >=
 		    COLLECTOR_SEND_BATCH)
-			collector_flush(&x->coll[c]);
+			collector_flush(s->coll[c]);
+}
+
+/*
+ * Enter a read-side critical section and pick up the current set.  A new
+ * set may want a builder an old one did not (a v1 collector added).
+ */
+static void
+set_enter(struct export *x)
+{
+	urcu_memb_read_lock();
+	x->cur_set = rcu_dereference(x->set);
+	x->v1.in_use = x->cur_set->v1;
+	x->v5.in_use = x->cur_set->v5;
+}
+
+static void
+set_leave(struct export *x)
+{
+	x->cur_set = NULL;
+	urcu_memb_read_unlock();
 }
 
 static void *
@@ -276,10 +350,14 @@ export_thread(void *arg)
 	unsigned c;
 
 	pthread_setname_np(pthread_self(), "pff-exp");
+	/* memb flavour: a reader registers once, then read locks are cheap. */
+	urcu_memb_register_thread();
 	backoff_reset(&bo);
 	for (;;) {
+		set_enter(x);
 		if (drain_rings(x) > 0) {
 			flush_collectors(x, false);
+			set_leave(x);
 			backoff_reset(&bo);
 			continue;
 		}
@@ -287,20 +365,24 @@ export_thread(void *arg)
 		seal_old(x, &x->v5, mono_ns());
 		seal_old(x, &x->v1, mono_ns());
 		flush_collectors(x, true);
+		set_leave(x);
 		/* All decoders done (acquire) and one more empty drain. */
 		if (done_seen)
 			break;
 		done_seen = upstream_done(x);
 		if (!done_seen)
-			backoff_wait(&bo);
+			backoff_wait(&bo);	/* outside the read section */
 	}
+	set_enter(x);
 	seal(x, &x->v5);
 	seal(x, &x->v1);
 	/* File mode loses nothing: no deadline.  Live: a bounded wait. */
 	deadline = x->conf.file_mode ? INT64_MAX :
 	    mono_ns() + (int64_t)x->conf.drain_ms * 1000000;
-	for (c = 0; c < x->n_coll; c++)
-		collector_drain(&x->coll[c], deadline);
+	for (c = 0; c < x->cur_set->n_coll; c++)
+		collector_drain(x->cur_set->coll[c], deadline);
+	set_leave(x);
+	urcu_memb_unregister_thread();
 	fflush(stderr);
 	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -347,6 +429,6 @@ export_stats_report(const struct export *x, const struct stats_emit *e)
 	stats_emitf(e, STAT_GET(st->split_flows), "export.split_flows");
 	stats_emitf(e, STAT_GET(st->datagrams), "export.datagrams");
 	stats_emitf(e, STAT_GET(st->flushes_idle), "export.flushes_idle");
-	for (c = 0; c < x->n_coll; c++)
-		collector_stats_report(&x->coll[c], c, e);
+	for (c = 0; c < x->set->n_coll; c++)
+		collector_stats_report(x->set->coll[c], c, e);
 }

@@ -13,13 +13,13 @@ static bool log_to_syslog;
 static bool log_debug_on;
 
 void
-log_init(const char *progname, bool to_syslog, bool debug)
+log_init(const char *progname, bool to_syslog, bool debug, int facility)
 {
 	log_progname = progname;
 	log_to_syslog = to_syslog;
 	log_debug_on = debug;
 	if (to_syslog)
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(progname, LOG_PID | LOG_NDELAY, facility);
 }
 
 void

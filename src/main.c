@@ -1,8 +1,10 @@
 /*
- * main.c - pfflowd: parse the command line, build the pipeline, then wait
- * for signals until the input ends.  Everything else is in libpfflowd.
+ * main.c - pfflowd: settings, the process (pidfile, detaching, dropping
+ * root), the pipeline, then signals until the input ends.  The data path
+ * is in libpfflowd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +13,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
 #include "stats.h"
 
 #define MAIN_TICK_NS	100000000L	/* how often main checks for the end */
 
-enum main_action { ACT_STOP, ACT_DUMP, ACT_IGNORE };
+enum main_action { ACT_STOP, ACT_DUMP, ACT_RELOAD, ACT_IGNORE };
 
 /* Every signal main handles, and what it means. */
 static const struct {
@@ -27,8 +30,20 @@ static const struct {
 	{ SIGTERM, ACT_STOP },
 	{ SIGINT, ACT_STOP },
 	{ SIGUSR1, ACT_DUMP },
-	{ SIGHUP, ACT_IGNORE },	/* reload arrives with the config file */
+	{ SIGHUP, ACT_RELOAD },
 	{ SIGPIPE, ACT_IGNORE },
+};
+
+/* What main keeps between the pieces below. */
+struct daemon_state {
+	int		 argc;
+	char		**argv;
+	struct conf	 conf;
+	struct pipeline	*p;
+	bool		 detached;
+	int		 config_dir;	/* for reloads after a chroot */
+	int		 stats_dir;
+	int		 pid_fd, pid_dir;
 };
 
 static void
@@ -61,48 +76,148 @@ wall_ms(void)
 }
 
 static void
-write_stats_file(const struct conf *conf, const struct pipeline *p)
+write_stats_file(const struct daemon_state *d)
 {
 	int rc;
 
-	if (conf->stats_file == NULL)
+	if (d->conf.stats_file == NULL)
 		return;
-	rc = stats_write_json(conf->stats_file, wall_ms(), report, p);
+	rc = stats_write_json(d->stats_dir, d->conf.stats_file, wall_ms(),
+	    report, d->p);
 	if (rc != 0)
 		log_warn("cannot write stats file '%s': %s",
-		    conf->stats_file, strerror(-rc));
+		    d->conf.stats_file, strerror(-rc));
 }
 
 /* The dump: to syslog once detached, else stderr; and the JSON file. */
 static void
-dump_stats(const struct conf *conf, const struct pipeline *p, bool to_syslog)
+dump_stats(const struct daemon_state *d)
 {
 	struct stats_emit e = stats_emit_file(stderr);
 
-	if (to_syslog) {
+	if (d->detached) {
 		e.counter = log_counter;
 		e.ctx = NULL;
 	}
-	pipeline_stats_report(p, &e);
+	pipeline_stats_report(d->p, &e);
 	fflush(stderr);
-	write_stats_file(conf, p);
+	write_stats_file(d);
+}
+
+/*
+ * SIGHUP: read the file again (relative to its directory, opened before
+ * any chroot) with the same command-line overrides; a bad file keeps the
+ * old configuration.  Collectors are swapped live; other settings need a
+ * restart, which is said, not silently ignored.
+ */
+static void
+reload(struct daemon_state *d)
+{
+	struct pipeline_reload_result res;
+	struct conf next;
+	char err[1024];
+
+	if (d->conf.config_file == NULL) {
+		log_warn("SIGHUP: no configuration file (-f) to reload");
+		return;
+	}
+	if (conf_parse_args_at(&next, d->argc, d->argv, d->config_dir, err,
+	    sizeof(err)) != CONF_RUN) {
+		log_err("reload failed, keeping the running configuration: "
+		    "%s", err);
+		conf_free(&next);
+		return;
+	}
+	if (pipeline_reload(d->p, &next, err, sizeof(err), &res) != 0) {
+		log_err("reload failed, keeping the running configuration: "
+		    "%s", err);
+		conf_free(&next);
+		return;
+	}
+	log_info("reloaded '%s': %u collectors kept, %u added, %u removed "
+	    "(removed ones sent %llu records, dropped %llu)",
+	    d->conf.config_file, res.kept, res.added, res.removed,
+	    (unsigned long long)res.removed_sent,
+	    (unsigned long long)res.removed_dropped);
+	if (next.threads != d->conf.threads ||
+	    next.direction != d->conf.direction ||
+	    next.max_states != d->conf.max_states ||
+	    next.last_known != d->conf.last_known ||
+	    (next.iface && d->conf.iface && strcmp(next.iface,
+	    d->conf.iface) != 0))
+		log_warn("reload: capture and decoder settings take effect "
+		    "after a restart");
+	/* The collectors' conf was copied into the collectors themselves. */
+	conf_free(&d->conf);
+	d->conf = next;
+}
+
+/*
+ * Live mode as root gives up root once the capture and the sockets are
+ * open; with -r only when a user was asked for.
+ */
+static int
+give_up_root(const struct daemon_state *d, char *err, size_t errlen)
+{
+	const struct conf *c = &d->conf;
+	bool skipped;
+
+	if (c->file != NULL && c->user == NULL)
+		return 0;
+	if (drop_privileges(c->user ? c->user : CONF_DEFAULT_USER,
+	    c->chroot_dir ? c->chroot_dir : CONF_DEFAULT_CHROOT, &skipped,
+	    err, errlen) != 0)
+		return -1;
+	if (skipped && c->file == NULL)
+		log_warn("not running as root: privileges not dropped, no "
+		    "chroot");
+	return 0;
+}
+
+static int
+open_dirs(struct daemon_state *d, char *err, size_t errlen)
+{
+	const struct conf *c = &d->conf;
+
+	d->config_dir = d->stats_dir = d->pid_dir = AT_FDCWD;
+	d->pid_fd = -1;
+	/* Directories outside a coming chroot, for *at() calls later. */
+	if (c->config_file != NULL && (d->config_dir =
+	    dir_of(c->config_file)) < 0) {
+		snprintf(err, errlen, "cannot open the directory of '%s': %s",
+		    c->config_file, strerror(errno));
+		return -1;
+	}
+	if (c->stats_file != NULL && (d->stats_dir =
+	    dir_of(c->stats_file)) < 0) {
+		snprintf(err, errlen, "cannot open the directory of '%s': %s",
+		    c->stats_file, strerror(errno));
+		return -1;
+	}
+	if (c->pidfile != NULL) {
+		if ((d->pid_fd = pidfile_open(c->pidfile, err, errlen)) < 0)
+			return -1;
+		d->pid_dir = dir_of(c->pidfile);
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct conf conf;
-	struct pipeline *p;
+	static struct daemon_state d;
 	sigset_t sigs;
 	siginfo_t si;
 	struct timespec tick = { 0, MAIN_TICK_NS };
 	char err[1024];
-	bool detached = false, stopping = false;
-	uint64_t next_file_ms = 0;
+	bool stopping = false;
+	uint64_t next_file_ms;
 	size_t i;
 	int rc, sig;
 
-	switch (conf_parse_args(&conf, argc, argv, err, sizeof(err))) {
+	d.argc = argc;
+	d.argv = argv;
+	switch (conf_parse_args(&d.conf, argc, argv, err, sizeof(err))) {
 	case CONF_EXIT:
 		return 0;
 	case CONF_ERROR:
@@ -111,7 +226,15 @@ main(int argc, char **argv)
 	case CONF_RUN:
 		break;
 	}
-	log_init("pfflowd", false, conf.debug);
+	if (d.conf.check_only) {
+		if (d.conf.print_config)
+			conf_print(stdout, &d.conf);
+		else
+			fprintf(stderr, "pfflowd: configuration OK\n");
+		conf_free(&d.conf);
+		return 0;
+	}
+	log_init("pfflowd", false, d.conf.debug, d.conf.syslog_facility);
 
 	/* Only main handles signals: block them before any thread exists. */
 	sigemptyset(&sigs);
@@ -119,32 +242,40 @@ main(int argc, char **argv)
 		sigaddset(&sigs, signal_table[i].sig);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	p = pipeline_create(&conf, err, sizeof(err));
-	if (p == NULL) {
+	if (open_dirs(&d, err, sizeof(err)) != 0 ||
+	    (d.p = pipeline_create(&d.conf, err, sizeof(err))) == NULL) {
 		usage_error(err);
-		conf_free(&conf);
+		conf_free(&d.conf);
 		return 1;
 	}
-	if (conf.file == NULL && !conf.foreground) {
+	if (d.conf.file == NULL && !d.conf.foreground) {
+		/* The syslog socket opens now, before chroot hides /dev/log. */
+		log_init("pfflowd", true, d.conf.debug,
+		    d.conf.syslog_facility);
 		if (daemon(0, 0) != 0) {
 			log_err("cannot detach: %s", strerror(errno));
 			return 1;
 		}
-		detached = true;
-		log_init("pfflowd", true, conf.debug);
+		d.detached = true;
 	}
-	if ((rc = pipeline_start(p)) != 0) {
+	if ((d.pid_fd >= 0 && pidfile_write(d.pid_fd, err, sizeof(err))) ||
+	    give_up_root(&d, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if ((rc = pipeline_start(d.p)) != 0) {
 		log_err("cannot start threads: %s", strerror(rc));
 		return 1;
 	}
-	if (!detached && conf.file == NULL)
-		log_info("capturing on %s", conf.iface);
+	if (d.conf.file == NULL)
+		log_info("capturing on %s", d.conf.iface);
 
-	next_file_ms = wall_ms() + conf.stats_interval_s * 1000ULL;
-	while (!pipeline_finished(p)) {
-		if (conf.stats_file != NULL && wall_ms() >= next_file_ms) {
-			write_stats_file(&conf, p);
-			next_file_ms = wall_ms() + conf.stats_interval_s * 1000ULL;
+	next_file_ms = wall_ms() + d.conf.stats_interval_s * 1000ULL;
+	while (!pipeline_finished(d.p)) {
+		if (d.conf.stats_file != NULL && wall_ms() >= next_file_ms) {
+			write_stats_file(&d);
+			next_file_ms = wall_ms() +
+			    d.conf.stats_interval_s * 1000ULL;
 		}
 		sig = sigtimedwait(&sigs, &si, &tick);
 		if (sig < 0)
@@ -153,24 +284,34 @@ main(int argc, char **argv)
 		    sizeof(signal_table[0]); i++) {
 			if (signal_table[i].sig != sig)
 				continue;
-			if (signal_table[i].action == ACT_DUMP) {
-				dump_stats(&conf, p, detached);
-			} else if (signal_table[i].action == ACT_STOP) {
+			switch (signal_table[i].action) {
+			case ACT_DUMP:
+				dump_stats(&d);
+				break;
+			case ACT_RELOAD:
+				reload(&d);
+				break;
+			case ACT_STOP:
 				if (stopping)
 					_exit(1);	/* second signal */
 				stopping = true;
 				log_info("%s: draining the pipeline",
 				    strsignal(sig));
-				pipeline_stop(p);
+				pipeline_stop(d.p);
+				break;
+			case ACT_IGNORE:
+				break;
 			}
 		}
 	}
-	pipeline_join(p);
-	if (pipeline_input_error(p) != NULL)
+	pipeline_join(d.p);
+	if (pipeline_input_error(d.p) != NULL)
 		log_warn("%s (flows read before the error were exported)",
-		    pipeline_input_error(p));
-	dump_stats(&conf, p, detached);
-	pipeline_destroy(p);
-	conf_free(&conf);
+		    pipeline_input_error(d.p));
+	dump_stats(&d);
+	if (d.conf.pidfile != NULL)
+		pidfile_remove(d.pid_dir, d.conf.pidfile);
+	pipeline_destroy(d.p);
+	conf_free(&d.conf);
 	return 0;
 }

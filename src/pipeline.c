@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "capture.h"
 #include "decode.h"
@@ -17,8 +18,6 @@ struct pipeline {
 	struct flow_ring	*flow_rings;	/* [n_dec] */
 	const int		**dec_done;	/* [n_dec] */
 	struct decode		**dec;		/* [n_dec] */
-	struct collector	*coll;		/* [n_coll] */
-	unsigned		 n_coll;
 	struct capture		*cap;
 	struct export		*exp;
 };
@@ -34,6 +33,91 @@ pow2(unsigned n)
 	return p;
 }
 
+/* Close and free the collectors of set that keep does not also hold. */
+static void
+close_set(struct export_set *set, const struct export_set *keep)
+{
+	unsigned i, j;
+
+	for (i = 0; i < export_set_size(set); i++) {
+		struct collector *c = export_set_get(set, i);
+		bool kept = false;
+
+		for (j = 0; keep != NULL && j < export_set_size(keep); j++)
+			kept |= export_set_get(keep, j) == c;
+		if (!kept) {
+			collector_close(c);
+			free(c);
+		}
+	}
+	export_set_free(set);
+}
+
+/*
+ * The collectors conf names, as a set: a collector of old whose settings
+ * are unchanged is reused as it is (socket, queue, flow_sequence), every
+ * other one is opened now.  NULL with err set; nothing of old is touched.
+ */
+static struct export_set *
+open_set(const struct conf *conf, const struct export_set *old, char *err,
+    size_t errlen)
+{
+	struct collector *coll[CONF_MAX_COLLECTORS];
+	struct export_set *set;
+	char want[1024], have[1024];
+	unsigned i, j, n_new = 0;
+
+	for (i = 0; i < conf->n_collectors; i++) {
+		coll[i] = NULL;
+		conf_collector_text(&conf->collectors[i], want, sizeof(want));
+		for (j = 0; old != NULL && j < export_set_size(old); j++) {
+			struct collector *c = export_set_get(old, j);
+			bool taken = false;
+			unsigned k;
+
+			conf_collector_text(&c->conf, have, sizeof(have));
+			for (k = 0; k < i; k++)
+				taken |= coll[k] == c;
+			if (!taken && strcmp(want, have) == 0) {
+				coll[i] = c;
+				break;
+			}
+		}
+		if (coll[i] != NULL)
+			continue;
+		coll[i] = calloc(1, sizeof(*coll[i]));
+		if (coll[i] == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		n_new++;
+		coll[i]->conf = conf->collectors[i];
+		coll[i]->fd = -1;
+		if (collector_open(coll[i], err, errlen) != 0) {
+			collector_close(coll[i]);
+			free(coll[i]);
+			goto fail;
+		}
+	}
+	if ((set = export_set_create(coll, conf->n_collectors)) != NULL)
+		return set;
+	snprintf(err, errlen, "out of memory");
+fail:
+	/* Undo only what this call opened. */
+	while (i-- > 0) {
+		bool reused = false;
+
+		for (j = 0; old != NULL && j < export_set_size(old); j++)
+			reused |= export_set_get(old, j) == coll[i];
+		if (!reused) {
+			collector_close(coll[i]);
+			free(coll[i]);
+		}
+	}
+	(void)n_new;
+	return NULL;
+}
+
 struct pipeline *
 pipeline_create(const struct conf *conf, char *err, size_t errlen)
 {
@@ -41,6 +125,7 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 	struct capture_conf cc = { conf->file, conf->iface, conf->bpf };
 	struct export_conf xc = { conf->version, conf->flush_ms,
 	    conf->file != NULL, conf->debug, conf->drain_ms };
+	struct export_set *set = NULL;
 	struct decode_conf dc = { conf->threads, (uint8_t)conf->direction,
 	    conf->file == NULL, conf->last_known, conf->max_states,
 	    (uint64_t)conf->expire_margin_s * 1000 };
@@ -53,19 +138,10 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 	p->flow_rings = calloc(n, sizeof(*p->flow_rings));
 	p->dec_done = calloc(n, sizeof(*p->dec_done));
 	p->dec = calloc(n, sizeof(*p->dec));
-	p->coll = calloc(conf->n_collectors ? conf->n_collectors : 1,
-	    sizeof(*p->coll));
-	if (!p->pools || !p->flow_rings || !p->dec_done || !p->dec ||
-	    !p->coll)
+	if (!p->pools || !p->flow_rings || !p->dec_done || !p->dec)
 		goto nomem;
-	for (i = 0; i < conf->n_collectors; i++) {
-		memset(&p->coll[i], 0, sizeof(p->coll[i]));
-		p->coll[i].conf = conf->collectors[i];
-		p->coll[i].fd = -1;
-		p->n_coll++;
-		if (collector_open(&p->coll[i], err, errlen) != 0)
-			goto fail;
-	}
+	if ((set = open_set(conf, NULL, err, errlen)) == NULL)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		if (frame_pool_init(&p->pools[i], pow2(conf->frame_slots)) ||
 		    flow_ring_init(&p->flow_rings[i], pow2(conf->flow_ring)))
@@ -81,14 +157,15 @@ pipeline_create(const struct conf *conf, char *err, size_t errlen)
 			goto nomem;
 		p->dec_done[i] = decode_done_flag(p->dec[i]);
 	}
-	p->exp = export_create(&xc, p->flow_rings, p->dec_done, n, p->coll,
-	    p->n_coll);
+	p->exp = export_create(&xc, p->flow_rings, p->dec_done, n, set);
 	if (p->exp == NULL)
 		goto nomem;
 	return p;
 nomem:
 	snprintf(err, errlen, "out of memory setting up %u decoders", n);
 fail:
+	if (set != NULL && (p == NULL || p->exp == NULL))
+		close_set(set, NULL);
 	pipeline_destroy(p);
 	return NULL;
 }
@@ -153,12 +230,13 @@ pipeline_destroy(struct pipeline *p)
 
 	if (p == NULL)
 		return;
+	if (p->exp != NULL)
+		close_set((struct export_set *)export_current_set(p->exp),
+		    NULL);
 	export_destroy(p->exp);
 	for (i = 0; p->dec && i < p->n_dec; i++)
 		decode_destroy(p->dec[i]);
 	capture_destroy(p->cap);
-	for (i = 0; i < p->n_coll; i++)
-		collector_close(&p->coll[i]);
 	for (i = 0; p->pools && i < p->n_dec; i++) {
 		frame_pool_fini(&p->pools[i]);
 		flow_ring_fini(&p->flow_rings[i]);
@@ -167,6 +245,61 @@ pipeline_destroy(struct pipeline *p)
 	free(p->flow_rings);
 	free(p->dec_done);
 	free(p->dec);
-	free(p->coll);
 	free(p);
+}
+
+int
+pipeline_reload(struct pipeline *p, const struct conf *conf, char *err,
+    size_t errlen, struct pipeline_reload_result *res)
+{
+	const struct export_set *cur = export_current_set(p->exp);
+	struct export_set *set, *old;
+	int64_t deadline;
+	unsigned i, j;
+
+	memset(res, 0, sizeof(*res));
+	if ((set = open_set(conf, cur, err, errlen)) == NULL)
+		return -1;
+	for (i = 0; i < export_set_size(set); i++) {
+		bool kept = false;
+
+		for (j = 0; j < export_set_size(cur); j++)
+			kept |= export_set_get(cur, j) == export_set_get(set, i);
+		if (kept)
+			res->kept++;
+		else
+			res->added++;
+	}
+	old = export_swap_set(p->exp, set);
+	/*
+	 * The grace period is over: the exporter no longer uses old, so the
+	 * collectors only old had are ours to flush and close.
+	 */
+	deadline = pipeline_mono_ns() + (int64_t)conf->drain_ms * 1000000;
+	for (i = 0; i < export_set_size(old); i++) {
+		struct collector *c = export_set_get(old, i);
+		bool kept = false;
+
+		for (j = 0; j < export_set_size(set); j++)
+			kept |= export_set_get(set, j) == c;
+		if (kept)
+			continue;
+		collector_drain(c, deadline);
+		res->removed++;
+		res->removed_sent += c->st.records;
+		res->removed_dropped += c->st.dropped_queue_full_records +
+		    c->st.dropped_send_error_records +
+		    c->st.dropped_at_exit_records;
+	}
+	close_set(old, set);
+	return 0;
+}
+
+int64_t
+pipeline_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

@@ -3,6 +3,8 @@
  * in each stage's context (stats.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -54,21 +56,31 @@ emit_json(void *ctx, const char *name, uint64_t value)
 }
 
 int
-stats_write_json(const char *path, uint64_t unix_ms,
+stats_write_json(int dirfd, const char *path, uint64_t unix_ms,
     void (*report)(const void *arg, const struct stats_emit *e),
     const void *arg)
 {
 	char tmp[4096];
 	struct json_ctx j;
 	struct stats_emit e = { emit_json, &j };
-	int rc = 0;
+	const char *name = path;
+	int rc = 0, fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (dirfd != AT_FDCWD && strrchr(path, '/') != NULL)
+		name = strrchr(path, '/') + 1;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	j.f = fopen(tmp, "w");
-	j.first = true;
-	if (j.f == NULL)
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
 		return -errno;
+	j.f = fdopen(fd, "w");
+	j.first = true;
+	if (j.f == NULL) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
 	fprintf(j.f, "{\n  \"time_ms\": %llu,\n  \"counters\": {",
 	    (unsigned long long)unix_ms);
 	report(arg, &e);
@@ -77,9 +89,9 @@ stats_write_json(const char *path, uint64_t unix_ms,
 		rc = -EIO;
 	if (fclose(j.f) != 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
 		rc = -errno;
 	if (rc != 0)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 	return rc;
 }

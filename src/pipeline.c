@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "capture.h"
@@ -218,6 +219,11 @@ pipeline_input_error(const struct pipeline *p)
 void
 pipeline_stats_report(const struct pipeline *p, const struct stats_emit *e)
 {
+	struct rusage ru;
+
+	/* Memory is bounded by configuration: show what it came to. */
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		stats_emitf(e, (uint64_t)ru.ru_maxrss, "process.max_rss_kib");
 	capture_stats_report(p->cap, e);
 	decode_stats_report(p->dec, p->n_dec, e);
 	export_stats_report(p->exp, e);

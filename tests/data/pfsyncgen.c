@@ -26,6 +26,58 @@
  *    show it as both source and destination port.
  *  - Ethernet frames are padded to 60 bytes: the strip must trim by the IP
  *    length.  An IPv6 fragment is a Fragment header (next header 44).
+ *
+ * Framed versions (-V 5, 1301, 1400, 1500, 6; wire-spec sections 5-7) and
+ * --lifecycle on the legacy ones write state lifecycles instead: every
+ * state is inserted (INS, small counters), may see compressed updates
+ * (UPD_C) and one full UPD inside a bulk update (BUS start/end), and ends
+ * by DEL_C, by a CLR of its creator, by a full DEL (--full-del-pct) or not
+ * at all (a lost DEL_C: flushed at end of input).  Readings of that part:
+ *  - The schedule is made in two passes.  The first packs every event
+ *    into frames (<= 1500 bytes, one event per state per frame, a state's
+ *    events in order); the second writes them, leaving out the DEL_C of
+ *    the states then chosen as lost.  Leaving out a message never makes a
+ *    frame later, so the time bounds of the first pass hold.
+ *  - Nothing may expire during the capture.  A state's events are planned
+ *    within 40 frames of its INS (25 flushes of one legacy packet per
+ *    action); a record advances the clock <= 50 ms, so the span of a state
+ *    is bounded by its record count times 50 ms, and the first pass
+ *    checks that bound is under 15 s for ICMP (timeout 9, icmp.first 20 s),
+ *    50 s for UDP (8, udp.multiple 60 s) and 86000 s for TCP (2,
+ *    tcp.established 86400 s).  A lost state's span runs to the end of
+ *    the capture, so only states whose bound allows it can be lost: on a
+ *    long capture that is TCP ones plus the last few UDP/ICMP ones, and
+ *    when there are fewer candidates than --lost-del-pct asks for, fewer
+ *    are lost.  Expire fields say the full timeout (fresh activity).
+ *  - Full states carry the sender's own AF_INET6 (24 OpenBSD, 28 FreeBSD).
+ *  - A state that will lose its DEL_C never belongs to the cleared
+ *    creator before the CLR, and a duplicate DEL_C still pending when its
+ *    creator is cleared is not sent: a table may forget ended states on a
+ *    CLR, and then that DEL_C would be unknown rather than duplicate.
+ *  - msg.* count the messages a parser decodes: a section it skips (bad
+ *    word length, count past the frame, unknown action) counts none, and
+ *    nothing after a v5 unknown action counts.  Bad af/direction states
+ *    still count under their action.  msg.EOF counts EOF subheaders a
+ *    parser reaches.
+ *  - flavour.* count framed frames with a whole header whose length field
+ *    is >= 20, by the flavour that sent them.  Frames of version 5 whose
+ *    bytes do not single out that flavour (the 240- and 242-byte walks to
+ *    EOF both succeed or both fail, as in a frame with no full state) are
+ *    also counted in v5_flavour_ambiguous.
+ *  - --malformed, framed: frames of their own with 3 and 19 bytes
+ *    (short_header 2), a length field of 12 in front of a sound INS and a
+ *    header alone whose length says more (bad_len 2, nothing decoded);
+ *    and, inside frames of the schedule: a DEL_C section whose count runs
+ *    past the end (last, no EOF: bad_len), an unknown action (v5: 17
+ *    before the EOF, which ends the frame; v6: 20 in 3-word messages,
+ *    first, stepped over: bad_action), a v6 INS section of 65-word
+ *    messages (first, stepped over: bad_len), an af 7 state after the
+ *    first good one (bad_af) and states of direction 0 and 3 at both ends
+ *    of a state section (bad_direction 2), and bytes inside the length
+ *    after the EOF (v5) or after the last section (v6: trailing_bytes).
+ *    In version 5 the count overrun, action 17 and bytes after EOF go
+ *    only into frames without a full state, so what a parser decodes of
+ *    them does not depend on its OpenBSD 4.5 / FreeBSD guess.
  */
 
 #include <errno.h>
@@ -122,7 +174,9 @@ struct gstate {
 };
 
 /* Per-state properties chosen up front so the percentages come out exact. */
-enum { S_V6 = 1, S_BIG = 2, S_NAT = 4, S_ZERO = 8 };
+enum { S_V6 = 1, S_BIG = 2, S_NAT = 4, S_ZERO = 8,
+	/* lifecycles: full UPD, second DEL_C, full DEL, DEL_C lost */
+	S_UPD = 16, S_DUP = 32, S_FDEL = 64, S_LOST = 128 };
 
 /* What one pcap record will be. */
 enum pkind {
@@ -148,16 +202,23 @@ struct expect {
 	uint64_t	records_v5, packets_v4, bytes_v4, packets_v6, bytes_v6;
 	uint64_t	frames, pfsync_frames;
 	uint64_t	msg[A_MAX], bad[B_MAX], lbad[L_MAX];
+	/* lifecycles and framed versions only */
+	uint64_t	ins_ack, upd_req, eof;
+	uint64_t	ended_delc, ended_clr, flushed, dups, unknown;
+	uint64_t	flavour[4], v5_ambiguous;
 };
 
 static struct {
 	/* options */
-	const char		*out, *expect, *flows;
-	unsigned		 version;
+	const char		*out, *expect, *flows, *flows64;
+	unsigned		 version;	/* 2..6, 1301, 1400, 1500 */
 	const struct linkdef	*link;
 	uint64_t		 nstates, seed;
 	unsigned		 v6_pct, big_pct, nat_pct, zero_pct;
 	bool			 malformed, other, ip6;
+	bool			 lifecycle, clr, lc_opt;
+	unsigned		 bulk_pct, lost_pct, dup_pct, fdel_pct;
+	uint64_t		 unknown_del;
 	/* generator state */
 	uint64_t		 rng, t_usec, next_id;
 	uint32_t		 creator[3], clr_creator;
@@ -168,6 +229,8 @@ static struct {
 	struct expect		 e;
 	char			**rec;		/* v5 record lines, -f */
 	size_t			 nrec, caprec;
+	char			**rec64;	/* flow lines, -F */
+	size_t			 nrec64, caprec64;
 } g;
 
 static void die(const char *, ...) __attribute__((format(printf, 1, 2),
@@ -802,47 +865,102 @@ fmt_ip4(char *b, size_t n, const uint8_t *a)
 	snprintf(b, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
+/*
+ * IPv6 text as RFC 5952 has it (inet_ntop's form): lower-case hex, no
+ * leading zeros, the first longest run of two or more zero groups as "::".
+ */
 static void
-add_record(const char *line)
+fmt_ip6(char *b, size_t n, const uint8_t *a)
+{
+	unsigned w[8], i, best = 8, blen = 0, run;
+	size_t o = 0;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8; i += run ? run : 1) {
+		for (run = 0; i + run < 8 && w[i + run] == 0; run++)
+			continue;
+		if (run > blen && run >= 2) {
+			best = i;
+			blen = run;
+		}
+	}
+	for (i = 0; i < 8 && o < n; i++) {
+		if (i == best) {
+			o += (size_t)snprintf(b + o, n - o, "::");
+			i += blen - 1;
+			continue;
+		}
+		o += (size_t)snprintf(b + o, n - o, "%s%x",
+		    i > 0 && i != best + blen ? ":" : "", w[i]);
+	}
+}
+
+static void
+add_line(char ***v, size_t *nv, size_t *cap, const char *line)
 {
 	size_t len = strlen(line) + 1;
 
-	if (g.nrec == g.caprec) {
-		g.caprec = g.caprec ? g.caprec * 2 : 256;
-		g.rec = realloc(g.rec, g.caprec * sizeof(*g.rec));
-		if (g.rec == NULL)
+	if (*nv == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = realloc(*v, *cap * sizeof(**v));
+		if (*v == NULL)
 			die("out of memory");
 	}
-	if ((g.rec[g.nrec] = malloc(len)) == NULL)
+	if (((*v)[*nv] = malloc(len)) == NULL)
 		die("out of memory");
-	memcpy(g.rec[g.nrec++], line, len);
+	memcpy((*v)[(*nv)++], line, len);
+}
+
+static void
+add_record(const char *line)
+{
+	add_line(&g.rec, &g.nrec, &g.caprec, line);
 }
 
 /*
- * What the flow contract makes of a decoded DEL state that arrived at ms:
+ * What the flow contract makes of a state that ends with these counters:
  * the key is key[WIRE] for IN and key[STACK] for OUT; flow A runs from the
  * initiator with counters [0], flow B back with [1]; a direction with no
  * packets and no bytes is dropped; an IPv4 flow becomes as many v5 records
- * as it takes to keep each counter within 32 bits.
+ * as it takes to keep each counter within 32 bits.  final says whether
+ * the counters are a DEL's (final) or the last full state's (last-known).
  */
 static void
-expect_state(const struct gstate *s, uint64_t ms)
+expect_flows(const struct gstate *s, const uint64_t *pkt, const uint64_t *byt,
+    uint64_t first, uint64_t last, bool final)
 {
 	const struct gkey *k = &s->key[s->direction == DIR_IN ?
 	    SK_WIRE : SK_STACK];
 	unsigned ini = s->direction == DIR_IN ? 0 : 1, d;
 
-	g.e.states_del++;
 	for (d = 0; d < 2; d++) {
 		unsigned src = d == 0 ? ini : 1 - ini, dst = 1 - src;
-		uint64_t pk = s->packets[d], by = s->bytes[d];
-		char sa[16], da[16], line[160];
+		uint64_t pk = pkt[d], by = byt[d];
+		char sa[48], da[48], line[256];
 
 		if (pk == 0 && by == 0) {
 			g.e.zero_dirs++;
 			continue;
 		}
 		g.e.flows++;
+		if (g.flows64 != NULL) {
+			if (s->af == 2) {
+				fmt_ip4(sa, sizeof(sa), k->addr[src]);
+				fmt_ip4(da, sizeof(da), k->addr[dst]);
+			} else {
+				sa[0] = da[0] = '[';
+				fmt_ip6(sa + 1, sizeof(sa) - 2, k->addr[src]);
+				fmt_ip6(da + 1, sizeof(da) - 2, k->addr[dst]);
+				strcat(sa, "]");
+				strcat(da, "]");
+			}
+			snprintf(line, sizeof(line), "%u %s %u %s %u %" PRIu64
+			    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s",
+			    s->proto, sa, k->port[src], da, k->port[dst], pk,
+			    by, first, last, final ? "final" : "last-known");
+			add_line(&g.rec64, &g.nrec64, &g.caprec64, line);
+		}
 		if (s->af != 2) {
 			g.e.flows_v6++;
 			g.e.packets_v6 += pk;
@@ -860,14 +978,23 @@ expect_state(const struct gstate *s, uint64_t ms)
 
 			snprintf(line, sizeof(line), "%u %s %u %s %u %" PRIu64
 			    " %" PRIu64 " %" PRIu64 " %" PRIu64, s->proto, sa,
-			    k->port[src], da, k->port[dst], rp, rb,
-			    ms - (uint64_t)s->creation * 1000, ms);
+			    k->port[src], da, k->port[dst], rp, rb, first,
+			    last);
 			add_record(line);
 			g.e.records_v5++;
 			pk -= rp;
 			by -= rb;
 		} while (pk > 0 || by > 0);
 	}
+}
+
+/* A full DEL state that arrived at ms, with no earlier entry. */
+static void
+expect_state(const struct gstate *s, uint64_t ms)
+{
+	g.e.states_del++;
+	expect_flows(s, s->packets, s->bytes,
+	    ms - (uint64_t)s->creation * 1000, ms, true);
 }
 
 /* ------------------------------------------------------------ frames */
@@ -1082,14 +1209,32 @@ emit_mal(const struct plan *pl)
 	send_pfsync(f, len);
 }
 
+static size_t framed_two_states(uint8_t *);
+
+/* A frame of two fresh states: DEL (legacy) or INS (framed) + EOF. */
+static size_t
+two_state_frame(uint8_t *f)
+{
+	struct gstate s;
+	size_t len;
+	unsigned i;
+
+	if (g.version >= 5)
+		return framed_two_states(f);
+	len = put_header(f, g.version, A_DEL, 2);
+	for (i = 0; i < 2; i++, len += state_size()) {
+		gen_state(&s, 0);
+		put_state(f + len, &s);
+	}
+	return len;
+}
+
 /* Packets the link/IP strip must reject before any pfsync parsing. */
 static void
 emit_link(const struct plan *pl)
 {
 	uint8_t f[FRAME_MAX], pkt[ETH_MIN + 8];
 	size_t len, n;
-	struct gstate s;
-	unsigned i;
 
 	switch (pl->arg) {
 	case LM_NOTPF:
@@ -1107,11 +1252,7 @@ emit_link(const struct plan *pl)
 	case LM_FRAG_FIRST:
 	case LM_FRAG_LATER:
 		/* half of a 2-state DEL frame, split at byte 256 */
-		len = put_header(f, g.version, A_DEL, 2);
-		for (i = 0; i < 2; i++, len += state_size()) {
-			gen_state(&s, 0);
-			put_state(f + len, &s);
-		}
+		len = two_state_frame(f);
 		if (pl->arg == LM_FRAG_FIRST)
 			send_ip(f, 256, 240, FR_FIRST, 0);
 		else
@@ -1138,11 +1279,7 @@ emit_link(const struct plan *pl)
 		break;
 	default:	/* LM_TRUNC */
 		/* a good-looking DEL frame captured only 100 bytes deep */
-		len = put_header(f, g.version, A_DEL, 2);
-		for (i = 0; i < 2; i++, len += state_size()) {
-			gen_state(&s, 0);
-			put_state(f + len, &s);
-		}
+		len = two_state_frame(f);
 		send_ip(f, len, 240, FR_NONE, 100);
 		g.e.lbad[L_TRUNCATED]++;
 		break;
@@ -1270,6 +1407,1530 @@ build_plan(void)
 	}
 }
 
+/* ------------------------------------------------------------ framed */
+
+/* Sender flavours of the framed versions (wire-spec 5.7). */
+enum { FL_LEGACY, FL_OB45, FL_FBSD, FL_OB6, FL_MAX };
+static const char *const fl_name[FL_MAX] = {
+	NULL, "openbsd45", "freebsd", "openbsd6"
+};
+
+static unsigned
+flavour(void)
+{
+	switch (g.version) {
+	case 5:
+		return FL_OB45;
+	case 6:
+		return FL_OB6;
+	case 1301:
+	case 1400:
+	case 1500:
+		return FL_FBSD;
+	}
+	return FL_LEGACY;
+}
+
+static bool
+framed(void)
+{
+	return g.version >= 5;
+}
+
+/* Full state of the framed layout: spec 5.4.1, 5.4.2, 6.1-6.3. */
+static size_t
+fstate_size(void)
+{
+	switch (g.version) {
+	case 5:
+		return 240;
+	case 1301:
+		return 242;
+	case 1400:
+		return 277;
+	case 1500:
+		return 360;
+	}
+	return 264;
+}
+
+/* Where af and direction sit, to spoil them on purpose. */
+static size_t
+fstate_af_off(void)
+{
+	return g.version == 1500 ? 344 : g.version == 6 ? 250 : 232;
+}
+
+static size_t
+fstate_dir_off(void)
+{
+	return g.version == 1500 ? 351 : g.version == 6 ? 252 : 234;
+}
+
+/* The 36-byte key form (spec 3.4); the 40-byte one adds rdomain, af. */
+static void
+put_key36(uint8_t *p, const struct gkey *k)
+{
+	memcpy(p, k->addr[0], 16);
+	memcpy(p + 16, k->addr[1], 16);
+	be16(p + 32, k->port[0]);
+	be16(p + 34, k->port[1]);
+}
+
+/* Lay a state out for the framed version in -V. */
+static void
+put_fstate(uint8_t *p, const struct gstate *s)
+{
+	const char *orig;
+	size_t c;
+	unsigned d;
+
+	memset(p, 0, fstate_size());
+	be64(p, s->id);				/* 0: id */
+	memcpy(p + 8, s->ifname, strlen(s->ifname));	/* 8: ifname */
+	if (g.version == 6) {
+		/* 24: key[WIRE], 64: key[STACK], 40 bytes each */
+		put_key36(p + 24, &s->key[SK_WIRE]);
+		p[24 + 38] = s->af;		/* +36 rdomain 0, +38 af */
+		put_key36(p + 64, &s->key[SK_STACK]);
+		p[64 + 38] = s->af;
+		put_peer(p + 104, s, 0);	/* 104: src */
+		put_peer(p + 136, s, 1);	/* 136: dst */
+		be32(p + 184, s->rule);		/* 168: rt_addr 0; 184 */
+		be32(p + 188, 0xffffffff);	/* 188: anchor */
+		be32(p + 192, 0xffffffff);	/* 192: nat_rule, always */
+		be32(p + 196, s->creation);	/* 196: age */
+		be32(p + 200, s->expire);	/* 200: seconds left */
+		c = 204;
+	} else {
+		/* 24: key[WIRE], 60: key[STACK], 36 bytes each */
+		put_key36(p + 24, &s->key[SK_WIRE]);
+		put_key36(p + 60, &s->key[SK_STACK]);
+		put_peer(p + 96, s, 0);
+		put_peer(p + 128, s, 1);
+		be32(p + 176, s->rule);
+		be32(p + 180, 0xffffffff);
+		be32(p + 184, s->nat_rule);
+		be32(p + 188, s->creation);
+		be32(p + 192, s->expire);
+		c = 196;
+	}
+	/* packets[2][2] then bytes[2][2], high half first */
+	for (d = 0; d < 2; d++) {
+		be32(p + c + 8 * d, s->packets[d] >> 32);
+		be32(p + c + 4 + 8 * d, s->packets[d]);
+		be32(p + c + 16 + 8 * d, s->bytes[d] >> 32);
+		be32(p + c + 20 + 8 * d, s->bytes[d]);
+	}
+	be32(p + c + 32, s->creatorid);		/* 228, or 236 in v6 */
+	switch (g.version) {
+	case 5:		/* OpenBSD 4.5, as v4 */
+		p[232] = s->af;
+		p[233] = s->proto;
+		p[234] = s->direction;
+		p[235] = s->log;
+		p[237] = s->timeout;		/* 236 state_flags 0 */
+		p[239] = s->updates;		/* 238 sync_flags 0 */
+		break;
+	case 1301:
+	case 1400:
+		p[232] = s->af;
+		p[233] = s->proto;
+		p[234] = s->direction;
+		/*
+		 * 1301: 235 spare[2], 238 state_flags (u8);
+		 * 1400: 235 state_flags (BE16), 238 spare.
+		 */
+		p[237] = s->log;
+		p[239] = s->timeout;
+		p[241] = s->updates;		/* 240 sync_flags 0 */
+		if (g.version == 1400) {
+			/* 242 qid, 244 pqid, 246/248 dnpipes: 0 */
+			be32(p + 250, 0xffffffff);	/* rtableid -1 */
+			be16(p + 256, s->proto == 6 ? 1460 : 0); /* max_mss */
+		}
+		break;
+	case 1500:
+		/* 232 tagname, 296 rt_ifname empty; 312 orig_ifname */
+		orig = strcmp(s->ifname, "all") == 0 ? "igb0" : s->ifname;
+		memcpy(p + 312, orig, strlen(orig));
+		be32(p + 328, 0xffffffff);	/* rtableid -1 */
+		be16(p + 342, s->proto == 6 ? 1460 : 0);	/* max_mss */
+		p[344] = s->af;			/* wire_af */
+		p[345] = s->af;			/* stack_af */
+		p[347] = s->proto;		/* wire_proto */
+		p[348] = s->proto;		/* stack_proto */
+		p[349] = s->log;
+		p[350] = s->timeout;
+		p[351] = s->direction;
+		break;
+	default:	/* 6 */
+		be16(p + 248, s->proto == 6 ? 1460 : 0);	/* max_mss */
+		p[250] = s->af;
+		p[251] = s->proto;
+		p[252] = s->direction;
+		p[253] = s->log;
+		p[255] = s->timeout;		/* 254 rt 0 */
+		p[257] = s->updates;		/* 256 sync_flags 0 */
+		be16(p + 260, s->log ? 0x0004 : 0);	/* state_flags */
+		break;
+	}
+}
+
+/* Framed header (spec 5.1); the length goes in when the frame is done. */
+static size_t
+put_fheader(uint8_t *f)
+{
+	memset(f, 0, 20);
+	f[0] = g.version == 6 ? 6 : 5;
+	if (g.version != 6)		/* the 2023 rewrite leaves it zero */
+		memcpy(f + 4, g.chksum, 16);
+	return 20;
+}
+
+/* Subheader: v6 says the message length in 32-bit words, v5 pads. */
+static size_t
+put_sub(uint8_t *p, unsigned action, size_t msize, unsigned count)
+{
+	p[0] = (uint8_t)action;
+	p[1] = g.version == 6 ? (uint8_t)(msize / 4) : 0;
+	be16(p + 2, count);
+	return 4;
+}
+
+/* Size of a v5 message under one reading; 0 = unknown there. */
+static size_t
+v5_msize(unsigned action, bool freebsd)
+{
+	switch (action) {
+	case 0:
+		return 20;
+	case 1:
+	case 3:
+	case 6:
+		return freebsd ? 242 : 240;
+	case 2:
+	case 5:
+	case 7:
+	case 10:
+		return 12;
+	case 4:
+		return 84;
+	case 11:
+		return 48;
+	case 13:
+	case 14:
+		return freebsd ? 277 : 0;
+	case 15:
+	case 16:
+		return freebsd ? 360 : 0;
+	}
+	return 0;
+}
+
+/* Does a v5 frame walk, section by section, to an EOF ending at len? */
+static bool
+v5_walks(const uint8_t *f, size_t len, bool freebsd)
+{
+	size_t off = 20, sz;
+
+	while (off + 4 <= len) {
+		if (f[off] == 12)
+			return off + 4 == len;
+		if ((sz = v5_msize(f[off], freebsd)) == 0)
+			return false;
+		off += 4 + sz * ((size_t)f[off + 2] << 8 | f[off + 3]);
+	}
+	return false;
+}
+
+/* Every framed frame that reaches the parser goes out through here. */
+static void
+send_framed(const uint8_t *f, size_t len)
+{
+	unsigned fl = flavour();
+	size_t hl;
+	bool fb = fl == FL_FBSD;
+
+	if (len >= 20 && (hl = (size_t)f[2] << 8 | f[3]) >= 20) {
+		g.e.flavour[fl]++;
+		hl = hl < len ? hl : len;
+		if (f[0] == 5 && !(v5_walks(f, hl, fb) && !v5_walks(f, hl, !fb)))
+			g.e.v5_ambiguous++;
+	}
+	send_pfsync(f, len);
+}
+
+/* ------------------------------------------------------------ lifecycles */
+
+/* Timeout index, its OpenBSD default and the span a state may have. */
+static uint8_t
+lc_timeout(uint8_t proto)
+{
+	return proto == 6 ? 2 : proto == 17 ? 8 : 9;
+}
+
+static uint32_t
+lc_tsecs(uint8_t proto)
+{
+	return proto == 6 ? 86400 : proto == 17 ? 60 : 20;
+}
+
+static uint64_t
+lc_limit_ms(uint8_t proto)
+{
+	return proto == 6 ? 86000000 : proto == 17 ? 50000 : 15000;
+}
+
+/* Make a generated state look like a live one of this sender. */
+static void
+lc_fix(struct gstate *s)
+{
+	if (s->af != 2 && framed())
+		s->af = flavour() == FL_FBSD ? 28 : 24;
+	s->timeout = lc_timeout(s->proto);
+	s->expire = lc_tsecs(s->proto);
+	s->creation = (uint32_t)rnd_range(0, 3);
+}
+
+/* A frame of two fresh states that no parser will see whole. */
+static size_t
+framed_two_states(uint8_t *f)
+{
+	size_t len = put_fheader(f), ss = fstate_size();
+	struct gstate s;
+	unsigned i;
+
+	len += put_sub(f + len, g.version == 1400 || g.version == 6 ? 13 :
+	    g.version == 1500 ? 15 : 1, ss, 2);
+	for (i = 0; i < 2; i++, len += ss) {
+		gen_state(&s, 0);
+		lc_fix(&s);
+		put_fstate(f + len, &s);
+	}
+	if (g.version != 6)
+		len += put_sub(f + len, 12, 0, 1);
+	be16(f + 2, len);
+	return len;
+}
+
+/* Sections in the order a frame carries them (OpenBSD 1.218 order). */
+enum sec {
+	SEC_UREQ, SEC_PLUS, SEC_TDB, SEC_IACK, SEC_UPDC, SEC_DELC, SEC_INS,
+	SEC_UPD, SEC_DEL, SEC_MAX
+};
+/* The "plus" section: nothing, CLR, BUS start, BUS end. */
+enum { PL_NONE, PL_CLR, PL_BUS1, PL_BUS2 };
+
+/* Events: a state's own, then the ones that belong to no state. */
+enum {
+	EV_INS, EV_UPDC, EV_UPD, EV_DELC, EV_DEL, EV_DUP,
+	EV_UNK, EV_IACK, EV_UREQ0, EV_UREQ, EV_TDB
+};
+
+/* Malformations of framed frames: in a frame of the schedule ... */
+enum {
+	INJ_NONE, INJ_OVERRUN, INJ_BADACT, INJ_V6SHORT, INJ_AF, INJ_DIR,
+	INJ_TRAIL
+};
+/* ... and frames of their own. */
+enum {
+	X_SHORT3, X_SHORT19, X_LENLT, X_LENGT, X_LEG, X_LINK, X_CLR
+};
+
+static unsigned
+sec_of(unsigned ev)
+{
+	static const uint8_t t[] = {
+		[EV_INS] = SEC_INS, [EV_UPDC] = SEC_UPDC, [EV_UPD] = SEC_UPD,
+		[EV_DELC] = SEC_DELC, [EV_DEL] = SEC_DEL, [EV_DUP] = SEC_DELC,
+		[EV_UNK] = SEC_DELC, [EV_IACK] = SEC_IACK,
+		[EV_UREQ0] = SEC_UREQ, [EV_UREQ] = SEC_UREQ,
+		[EV_TDB] = SEC_TDB
+	};
+
+	return t[ev];
+}
+
+/* Action number of a section (spec 4.2, 5.2, 6). */
+static unsigned
+sec_action(unsigned sec, unsigned plus)
+{
+	bool fr = framed();
+
+	switch (sec) {
+	case SEC_UREQ:
+		return fr ? 5 : A_UREQ;
+	case SEC_PLUS:
+		return plus == PL_CLR ? 0 : fr ? 10 : A_BUS;
+	case SEC_TDB:
+		return g.version == 6 ? 15 : fr ? 11 : A_TDB;
+	case SEC_IACK:
+		return 2;
+	case SEC_UPDC:
+		return A_UPD_C;
+	case SEC_DELC:
+		return fr ? 7 : A_DEL_C;
+	case SEC_INS:
+		return g.version == 1400 || g.version == 6 ? 13 :
+		    g.version == 1500 ? 15 : A_INS;
+	case SEC_UPD:
+		return g.version == 1400 || g.version == 6 ? 14 :
+		    g.version == 1500 ? 16 : fr ? 3 : A_UPD;
+	default:
+		return fr ? 6 : A_DEL;
+	}
+}
+
+/* Bytes of one message of a section. */
+static size_t
+sec_msize(unsigned sec, unsigned plus)
+{
+	bool fr = framed();
+
+	switch (sec) {
+	case SEC_UREQ:
+	case SEC_IACK:
+	case SEC_DELC:
+		return fr ? 12 : 16;
+	case SEC_PLUS:
+		return plus == PL_CLR ? (fr ? 20 : 24) : (fr ? 12 : 16);
+	case SEC_TDB:
+		return g.version == 6 ? 52 : 48;
+	case SEC_UPDC:
+		return fr ? 84 : 88;
+	default:
+		return fr ? fstate_size() : state_size();
+	}
+}
+
+/* One state's life. */
+struct lstate {
+	struct gstate	 s;		/* s.packets/bytes: final counters */
+	uint64_t	 ipk[2], iby[2];	/* counters in the INS */
+	uint64_t	 upk[2], uby[2];	/* counters in the full UPD */
+	uint64_t	 ins_ms, first_ms, last_ms;
+	uint32_t	 ins_due, ins_item, end_item;
+	uint32_t	 cabs;		/* creation, seconds since the epoch */
+	uint8_t		 nev, next, kind[9], off[9];
+	uint8_t		 sim, run;	/* LS_*: in pass 1, in pass 2 */
+	bool		 upd_seen;
+};
+enum { LS_NEW, LS_LIVE, LS_DELC, LS_DEL, LS_CLR };
+
+/* Something due at a step: a message of no state, a frame, a spoiler. */
+struct due {
+	uint32_t	 due, seq;
+	uint8_t		 kind, arg;
+	uint32_t	 creator;
+	uint64_t	 id;
+};
+
+/* One pcap record (or, legacy, one flush of several). */
+enum { IT_FRAME, IT_EXTRA };
+struct item {
+	uint32_t	 ev0, nev;	/* slice of L.sent */
+	uint8_t		 type, plus, inj, xkind, xarg, nrec;
+};
+
+struct vec {
+	uint32_t	*v;
+	size_t		 n, cap;
+};
+
+#define RING	256		/* > the furthest a next event is due */
+#define SPEC	0x80000000u	/* event reference: L.spec[ref & ~SPEC] */
+
+static struct {
+	struct lstate	*st;
+	size_t		 n;
+	struct due	*spec, *extra, *inj;
+	size_t		 nspec, capspec, nextra, ninj;
+	struct item	*it;
+	size_t		 nit, capit;
+	struct vec	 sent;
+	uint64_t	*rec_before;	/* records before item i */
+	uint32_t	 clr_cr, clr_step, clr_item;
+	bool		 clr_done;
+	uint64_t	 bus_ms;
+} L;
+
+static void
+vpush(struct vec *v, uint32_t x)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		if ((v->v = realloc(v->v, v->cap * sizeof(*v->v))) == NULL)
+			die("out of memory");
+	}
+	v->v[v->n++] = x;
+}
+
+static void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+static struct due *
+add_due(struct due **a, size_t *n, size_t *cap, uint32_t due, unsigned kind,
+    unsigned arg)
+{
+	struct due *d;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		if ((*a = realloc(*a, *cap * sizeof(**a))) == NULL)
+			die("out of memory");
+	}
+	d = &(*a)[*n];
+	memset(d, 0, sizeof(*d));
+	d->due = due;
+	d->seq = (uint32_t)(*n)++;
+	d->kind = (uint8_t)kind;
+	d->arg = (uint8_t)arg;
+	return d;
+}
+
+static int
+cmp_due(const void *a, const void *b)
+{
+	const struct due *x = a, *y = b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static struct item *
+add_item(unsigned type)
+{
+	struct item *it;
+
+	if (L.nit == L.capit) {
+		L.capit = L.capit ? L.capit * 2 : 256;
+		if ((L.it = realloc(L.it, L.capit * sizeof(*L.it))) == NULL)
+			die("out of memory");
+	}
+	it = &L.it[L.nit++];
+	memset(it, 0, sizeof(*it));
+	it->type = (uint8_t)type;
+	it->ev0 = (uint32_t)L.sent.n;
+	it->nrec = 1;
+	return it;
+}
+
+/*
+ * Exactly round(n * pct / 100) states get the bit, drawn from those
+ * without any excl bit (all of them if there are fewer).
+ */
+static void
+pick_among(unsigned bit, unsigned pct, unsigned excl)
+{
+	uint64_t n = g.nstates, k, i, j, t, m = 0, *idx;
+
+	if (n == 0 || pct == 0)
+		return;
+	k = (n * pct + 50) / 100;
+	idx = xcalloc(n, sizeof(*idx));
+	for (i = 0; i < n; i++)
+		if (!(state_flags[i] & excl))
+			idx[m++] = i;
+	k = k < m ? k : m;
+	for (i = 0; i < k; i++) {
+		j = rnd_range(i, m - 1);
+		t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+		state_flags[idx[i]] |= bit;
+	}
+	free(idx);
+}
+
+/* Counters of the INS (small) and of the full UPD, from the final ones. */
+static void
+lc_counters(struct lstate *ls, unsigned flags)
+{
+	const struct gstate *s = &ls->s;
+	uint64_t minsz = s->af == 2 ? 28 : 48, p, b;
+	unsigned d;
+
+	for (d = 0; d < 2; d++) {
+		ls->ipk[d] = ls->iby[d] = 0;
+		if (s->packets[d] != 0 || s->bytes[d] != 0) {
+			p = rnd_range(1, s->packets[d] < 3 ? s->packets[d] : 3);
+			b = p * rnd_range(minsz, 1500);
+			ls->ipk[d] = p;
+			ls->iby[d] = b < s->bytes[d] ? b : s->bytes[d];
+		}
+		/* a full DEL follows: the bulk saw about half of it */
+		ls->upk[d] = s->packets[d];
+		ls->uby[d] = s->bytes[d];
+		if (flags & S_FDEL) {
+			ls->upk[d] /= 2;
+			ls->uby[d] /= 2;
+			if (ls->upk[d] < ls->ipk[d])
+				ls->upk[d] = ls->ipk[d];
+			if (ls->uby[d] < ls->iby[d])
+				ls->uby[d] = ls->iby[d];
+		}
+	}
+}
+
+/*
+ * Offsets, in steps after the INS, of a state's events: k UPD_C and
+ * maybe the UPD at distinct steps, then its end (DEL_C or full DEL), then
+ * maybe the duplicate DEL_C a few steps later.
+ */
+static void
+lc_schedule(struct lstate *ls, unsigned flags, unsigned window)
+{
+	bool used[64] = { false };
+	unsigned k = (unsigned)rnd_range(0, 5), u = !!(flags & S_UPD);
+	unsigned e = (unsigned)rnd_range(k + u + 1, window), c, o, pos, j;
+
+	for (c = 0; c < k + u; c++) {
+		do
+			o = (unsigned)rnd_range(1, e - 1);
+		while (used[o]);
+		used[o] = true;
+	}
+	pos = u ? (unsigned)(rnd() % (k + u)) : 99;
+	ls->kind[0] = EV_INS;
+	ls->off[0] = 0;
+	for (o = 1, j = 1; o < e; o++) {
+		if (!used[o])
+			continue;
+		ls->kind[j] = j - 1 == pos ? EV_UPD : EV_UPDC;
+		ls->off[j++] = (uint8_t)o;
+	}
+	ls->kind[j] = flags & S_FDEL ? EV_DEL : EV_DELC;
+	ls->off[j++] = (uint8_t)e;
+	if (flags & S_DUP) {
+		ls->kind[j] = EV_DUP;
+		ls->off[j++] = (uint8_t)(e + rnd_range(1, 10));
+	}
+	ls->nev = (uint8_t)j;
+}
+
+static uint32_t
+any_creator(void)
+{
+	return g.version == 2 ? g.creator[0] : g.creator[rnd() % 3];
+}
+
+/* Everything decided before the frames are packed. */
+static void
+lc_setup(void)
+{
+	size_t n = g.nstates, i, xcap = 0, icap = 0;
+	uint32_t due = 0, last;
+	unsigned window = framed() ? 40 : 25, f, j;
+	struct due *d;
+
+	L.n = n;
+	L.st = xcalloc(n, sizeof(*L.st));
+	state_flags = xcalloc(n + 1, sizeof(*state_flags));
+	pick(S_V6, g.v6_pct);
+	pick(S_BIG, g.big_pct);
+	pick(S_NAT, g.nat_pct);
+	pick(S_ZERO, g.zero_pct);
+	pick_among(S_FDEL, g.fdel_pct, 0);
+	pick_among(S_UPD, g.bulk_pct, 0);
+	/* a big counter can only show in a full state after the INS */
+	for (i = 0; i < n; i++)
+		if ((state_flags[i] & (S_BIG | S_FDEL)) == S_BIG)
+			state_flags[i] |= S_UPD;
+	pick_among(S_DUP, g.dup_pct, S_FDEL);
+	for (i = 0; i < n; i++) {
+		struct lstate *ls = &L.st[i];
+
+		f = state_flags[i];
+		gen_state(&ls->s, f & (S_V6 | S_BIG | S_NAT | S_ZERO));
+		lc_fix(&ls->s);
+		lc_counters(ls, f);
+		/* about 1.5 new states per step */
+		if (i > 0)
+			due += rnd() % 3 != 0;
+		ls->ins_due = due;
+		lc_schedule(ls, f, window);
+	}
+	last = due;
+	for (i = 0; i < g.unknown_del; i++) {
+		d = add_due(&L.spec, &L.nspec, &L.capspec,
+		    (uint32_t)rnd_range(0, last), EV_UNK, 0);
+		d->id = g.next_id;
+		g.next_id += rnd_range(1, 64);
+		d->creator = any_creator();
+	}
+	if (g.other) {
+		static const uint8_t ev[] = {
+			EV_IACK, EV_IACK, EV_IACK, EV_IACK, EV_UREQ0, EV_UREQ,
+			EV_UREQ, EV_TDB, EV_TDB
+		};
+
+		/* legacy has no INS_ACK */
+		for (j = framed() ? 0 : 4; j < sizeof(ev); j++) {
+			d = add_due(&L.spec, &L.nspec, &L.capspec,
+			    (uint32_t)rnd_range(0, last), ev[j], 0);
+			if (ev[j] == EV_IACK || ev[j] == EV_UREQ) {
+				/* about a state that exists (or will) */
+				size_t k = n ? (size_t)rnd_range(0, n - 1) : 0;
+
+				d->id = n ? L.st[k].s.id : g.next_id++;
+				d->creator = n ? L.st[k].s.creatorid :
+				    g.creator[1];
+			}
+		}
+		add_due(&L.extra, &L.nextra, &xcap,
+		    (uint32_t)rnd_range(0, last), X_CLR, 0);
+	}
+	if (g.malformed) {
+		if (framed()) {
+			for (j = X_SHORT3; j <= X_LENGT; j++)
+				add_due(&L.extra, &L.nextra, &xcap,
+				    (uint32_t)rnd_range(0, last), j, 0);
+			for (j = INJ_OVERRUN; j <= INJ_TRAIL; j++)
+				if (j != INJ_V6SHORT || g.version == 6)
+					add_due(&L.inj, &L.ninj, &icap,
+					    (uint32_t)rnd_range(0, last), j,
+					    0);
+		} else {
+			for (j = M_SHORT1; j <= M_DIR; j++)
+				add_due(&L.extra, &L.nextra, &xcap,
+				    (uint32_t)rnd_range(0, last), X_LEG, j);
+		}
+		/* the link cases of build_plan(), for the same reasons */
+		if (link_has_ip() && g.link->kind != LK_PFSYNC_IP)
+			add_due(&L.extra, &L.nextra, &xcap,
+			    (uint32_t)rnd_range(0, last), X_LINK, LM_NOTPF);
+		if (link_has_ip() && !(g.link->kind == LK_PFSYNC_IP && g.ip6))
+			for (j = LM_FRAG_FIRST; j <= LM_FRAG_LATER; j++)
+				add_due(&L.extra, &L.nextra, &xcap,
+				    (uint32_t)rnd_range(0, last), X_LINK, j);
+		if (link_is_eth())
+			add_due(&L.extra, &L.nextra, &xcap,
+			    (uint32_t)rnd_range(0, last), X_LINK, LM_ARP);
+		if (link_has_ip())
+			add_due(&L.extra, &L.nextra, &xcap,
+			    (uint32_t)rnd_range(0, last), X_LINK, LM_TRUNC);
+	}
+	if (g.clr) {
+		L.clr_cr = any_creator();
+		L.clr_step = n ? L.st[rnd_range(n / 4, 3 * n / 4)].ins_due : 0;
+	}
+	if (L.nspec > 0)
+		qsort(L.spec, L.nspec, sizeof(*L.spec), cmp_due);
+	if (L.nextra > 0)
+		qsort(L.extra, L.nextra, sizeof(*L.extra), cmp_due);
+	if (L.ninj > 0)
+		qsort(L.inj, L.ninj, sizeof(*L.inj), cmp_due);
+}
+
+static unsigned
+ref_kind(uint32_t r)
+{
+	return r & SPEC ? L.spec[r & ~SPEC].kind : L.st[r >> 4].kind[r & 15];
+}
+
+/* What is in a frame being packed. */
+struct fill {
+	unsigned	cnt[SEC_MAX], plus;
+	size_t		reserve;
+};
+
+static size_t
+fill_size(const struct fill *fi)
+{
+	size_t n = 20 + (g.version == 6 ? 0 : 4) + fi->reserve;
+	unsigned sec;
+
+	for (sec = 0; sec < SEC_MAX; sec++)
+		if (sec == SEC_PLUS ? fi->plus != PL_NONE : fi->cnt[sec] > 0)
+			n += 4 + (sec == SEC_PLUS ? 1 : fi->cnt[sec]) *
+			    sec_msize(sec, fi->plus);
+	return n;
+}
+
+/* Room for one more message of sec?  Legacy: one packet per section. */
+static bool
+fits(const struct fill *fi, unsigned sec)
+{
+	size_t m = sec_msize(sec, PL_NONE);
+
+	if (framed())
+		return fill_size(fi) + (fi->cnt[sec] ? 0 : 4) + m <= 1500;
+	return hdr_size(g.version) + (fi->cnt[sec] + 1) * m <= 1500 &&
+	    fi->cnt[sec] < 255;
+}
+
+static size_t
+inj_reserve(unsigned inj)
+{
+	bool v6 = g.version == 6;
+
+	switch (inj) {
+	case INJ_OVERRUN:
+		return 28;
+	case INJ_BADACT:
+		return v6 ? 28 : 16;
+	case INJ_V6SHORT:
+		return 264;
+	case INJ_AF:
+		return fstate_size();
+	case INJ_DIR:
+		return 2 * fstate_size();
+	default:
+		return v6 ? 3 : 7;
+	}
+}
+
+/*
+ * Can the frame take the malformation?  Bad states go into a state
+ * section; the others want a section that survives pass 2 (a DEL_C might
+ * be a lost one) next to them.  In version 5 a frame that no longer walks
+ * to its EOF does not tell OpenBSD 4.5 from FreeBSD 1301, so those
+ * malformations go only where there is no full state (240 or 242 bytes)
+ * to misread: what a parser decodes of them is the same either way.
+ */
+static bool
+inj_ok(unsigned inj, const struct fill *fi)
+{
+	unsigned sec;
+
+	if (inj == INJ_AF || inj == INJ_DIR)
+		return fi->cnt[SEC_INS] > 0 || fi->cnt[SEC_UPD] > 0;
+	if (g.version != 6 && inj != INJ_V6SHORT &&
+	    (fi->cnt[SEC_INS] || fi->cnt[SEC_UPD] || fi->cnt[SEC_DEL]))
+		return false;
+	if (fi->plus != PL_NONE)
+		return true;
+	for (sec = 0; sec < SEC_MAX; sec++)
+		if (sec != SEC_DELC && fi->cnt[sec] > 0)
+			return true;
+	return false;
+}
+
+/* Pass 1: a CLR ends every live state of its creator, now. */
+static void
+sim_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < L.n; i++) {
+		struct lstate *ls = &L.st[i];
+
+		if (ls->s.creatorid != L.clr_cr)
+			continue;
+		if (ls->sim == LS_LIVE) {
+			ls->sim = LS_CLR;
+			ls->end_item = (uint32_t)L.nit;
+			ls->next = ls->nev;	/* the rest is void */
+		} else if (ls->sim == LS_DELC)
+			ls->next = ls->nev;	/* no duplicate DEL_C */
+	}
+}
+
+/* Pass 1: a state's event went into the frame of this step. */
+static void
+sim_take(uint32_t r, uint32_t step, struct vec *ring, size_t *ringn)
+{
+	struct lstate *ls;
+	unsigned j, k;
+	uint32_t due;
+
+	vpush(&L.sent, r);
+	if (r & SPEC)
+		return;
+	ls = &L.st[r >> 4];
+	j = r & 15;
+	k = ls->kind[j];
+	if (k == EV_INS) {
+		ls->sim = LS_LIVE;
+		ls->ins_item = (uint32_t)L.nit;
+	} else if (k == EV_DELC || k == EV_DEL) {
+		ls->sim = k == EV_DELC ? LS_DELC : LS_DEL;
+		ls->end_item = (uint32_t)L.nit;
+	}
+	ls->next = (uint8_t)(j + 1);
+	if (ls->next < ls->nev) {
+		due = ls->ins_due + ls->off[ls->next];
+		due = due > step ? due : step + 1;
+		vpush(&ring[due % RING], (uint32_t)((r >> 4) << 4 | ls->next));
+		(*ringn)++;
+	}
+}
+
+/*
+ * Pass 1: pack the events into frames, step by step.  Events that do not
+ * fit wait for the next step, oldest first; a state's next event becomes
+ * due no earlier than the step after its previous one, so each frame has
+ * at most one event of a state and a state's events stay in order.
+ */
+static void
+simulate(void)
+{
+	struct vec ring[RING], cand = { 0 }, carry = { 0 }, *b;
+	size_t ringn = 0, ni = 0, ns = 0, nx = 0, nj = 0, c, m;
+	unsigned ep_len = 0, ep_max = 0, inj, k, sec;
+	uint32_t step, r, ev0;
+	bool bulk = false, hasupd, updok, idle;
+	struct fill fi;
+	struct item *it;
+
+	memset(ring, 0, sizeof(ring));
+	for (step = 0;; step++) {
+		if (ni == L.n && ns == L.nspec && nx == L.nextra &&
+		    ringn == 0 && carry.n == 0 && !bulk &&
+		    (!g.clr || L.clr_done))
+			break;
+		/* frames of their own due now go first */
+		while (nx < L.nextra && L.extra[nx].due <= step) {
+			it = add_item(IT_EXTRA);
+			it->xkind = L.extra[nx].kind;
+			it->xarg = L.extra[nx++].arg;
+		}
+		cand.n = 0;
+		for (c = 0; c < carry.n; c++)
+			vpush(&cand, carry.v[c]);
+		carry.n = 0;
+		b = &ring[step % RING];
+		for (c = 0; c < b->n; c++)
+			vpush(&cand, b->v[c]);
+		ringn -= b->n;
+		b->n = 0;
+		for (; ni < L.n && L.st[ni].ins_due <= step; ni++)
+			vpush(&cand, (uint32_t)(ni << 4));
+		for (; ns < L.nspec && L.spec[ns].due <= step; ns++)
+			vpush(&cand, SPEC | (uint32_t)ns);
+
+		memset(&fi, 0, sizeof(fi));
+		if (g.clr && !L.clr_done && step >= L.clr_step) {
+			fi.plus = PL_CLR;
+			L.clr_item = (uint32_t)L.nit;
+			sim_clear();
+			L.clr_done = true;
+		}
+		/* drop what a CLR made void */
+		for (c = m = 0, hasupd = false; c < cand.n; c++) {
+			r = cand.v[c];
+			if (!(r & SPEC) && (r & 15) != L.st[r >> 4].next)
+				continue;
+			hasupd |= ref_kind(r) == EV_UPD;
+			cand.v[m++] = r;
+		}
+		cand.n = m;
+		/*
+		 * Full UPDs go only inside a bulk update: BUS start opens
+		 * it in the plus section of a frame with UPDs; BUS end
+		 * closes it 5..60 steps later, or once nothing at all is
+		 * left (the UPDs of that frame wait for the next bulk).
+		 */
+		updok = false;
+		if (bulk) {
+			idle = ni == L.n && ns == L.nspec && ringn == 0 &&
+			    cand.n == 0;
+			if ((ep_len < ep_max && !idle) || fi.plus != PL_NONE) {
+				updok = true;
+				ep_len++;
+			} else {
+				fi.plus = PL_BUS2;
+				bulk = false;
+			}
+		} else if (hasupd && fi.plus == PL_NONE) {
+			fi.plus = PL_BUS1;
+			bulk = true;
+			ep_len = 1;
+			ep_max = (unsigned)rnd_range(5, 60);
+			updok = true;
+		}
+		inj = INJ_NONE;
+		if (nj < L.ninj && L.inj[nj].due <= step) {
+			inj = L.inj[nj].kind;
+			fi.reserve = inj_reserve(inj);
+		}
+		ev0 = (uint32_t)L.sent.n;
+		for (c = 0; c < cand.n; c++) {
+			r = cand.v[c];
+			k = ref_kind(r);
+			sec = sec_of(k);
+			if ((k == EV_UPD && !updok) || !fits(&fi, sec)) {
+				vpush(&carry, r);
+				continue;
+			}
+			fi.cnt[sec]++;
+			sim_take(r, step, ring, &ringn);
+		}
+		if (L.sent.n == ev0 && fi.plus == PL_NONE)
+			continue;
+		it = add_item(IT_FRAME);
+		it->ev0 = ev0;
+		it->nev = (uint32_t)L.sent.n - ev0;
+		it->plus = (uint8_t)fi.plus;
+		if (inj != INJ_NONE && inj_ok(inj, &fi)) {
+			it->inj = (uint8_t)inj;
+			nj++;
+		}
+		if (!framed())
+			for (sec = 0, it->nrec = 0; sec < SEC_MAX; sec++)
+				it->nrec += sec == SEC_PLUS ?
+				    fi.plus != PL_NONE : fi.cnt[sec] > 0;
+	}
+	/* malformations no frame took get a frame with an INS_ACK */
+	for (; nj < L.ninj; nj++) {
+		struct due *d = add_due(&L.spec, &L.nspec, &L.capspec, 0,
+		    EV_IACK, 0);
+
+		d->id = g.next_id;
+		g.next_id += rnd_range(1, 64);
+		d->creator = g.creator[0];
+		it = add_item(IT_FRAME);
+		vpush(&L.sent, SPEC | (uint32_t)(L.nspec - 1));
+		it->nev = 1;
+		it->inj = L.inj[nj].kind;
+	}
+	for (c = 0; c < RING; c++)
+		free(ring[c].v);
+	free(cand.v);
+	free(carry.v);
+}
+
+/*
+ * Between the passes: bound every span by 50 ms a record, check the ended
+ * states, and choose the lost ones among those whose span to the end of
+ * the capture stays under their limit.
+ */
+static void
+choose_lost(void)
+{
+	uint64_t total, k, i, j, t, m = 0, *idx;
+	size_t n = L.n;
+
+	L.rec_before = xcalloc(L.nit + 1, sizeof(*L.rec_before));
+	for (i = 0; i < L.nit; i++)
+		L.rec_before[i + 1] = L.rec_before[i] + L.it[i].nrec;
+	total = L.rec_before[L.nit];
+	idx = xcalloc(n, sizeof(*idx));
+	for (i = 0; i < n; i++) {
+		struct lstate *ls = &L.st[i];
+		uint64_t lim = lc_limit_ms(ls->s.proto);
+
+		if (ls->sim == LS_NEW || ls->sim == LS_LIVE)
+			die("internal: state %" PRIu64 " never ended", i);
+		if ((L.rec_before[ls->end_item + 1] -
+		    L.rec_before[ls->ins_item]) * 50 >= lim)
+			die("internal: state %" PRIu64 " lives too long", i);
+		if (ls->sim != LS_DELC ||
+		    (state_flags[i] & (S_DUP | S_FDEL)) != 0)
+			continue;
+		if (g.clr && ls->s.creatorid == L.clr_cr &&
+		    ls->ins_item < L.clr_item)
+			continue;
+		if ((total - L.rec_before[ls->ins_item]) * 50 >= lim)
+			continue;
+		idx[m++] = i;
+	}
+	k = n ? ((uint64_t)n * g.lost_pct + 50) / 100 : 0;
+	k = k < m ? k : m;
+	for (i = 0; i < k; i++) {
+		j = rnd_range(i, m - 1);
+		t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+		state_flags[idx[i]] |= S_LOST;
+	}
+	free(idx);
+}
+
+/* Pass 2: flows of a state that ends now with its last-known counters. */
+static void
+lc_end(struct lstate *ls, unsigned how, uint64_t ms)
+{
+	if (ms - ls->ins_ms >= lc_limit_ms(ls->s.proto))
+		die("internal: a state outlived its timeout");
+	ls->run = (uint8_t)how;
+	expect_flows(&ls->s, ls->upd_seen ? ls->upk : ls->ipk,
+	    ls->upd_seen ? ls->uby : ls->iby, ls->first_ms, ls->last_ms,
+	    false);
+}
+
+/* A full state of a lifecycle, with the counters and times it has now. */
+static void
+lc_put_full(uint8_t *m, const struct lstate *ls, const uint64_t *pk,
+    const uint64_t *by, uint32_t creation, uint32_t expire)
+{
+	struct gstate t = ls->s;
+
+	t.packets[0] = pk[0];
+	t.packets[1] = pk[1];
+	t.bytes[0] = by[0];
+	t.bytes[1] = by[1];
+	t.creation = creation;
+	t.expire = expire;
+	if (framed())
+		put_fstate(m, &t);
+	else
+		put_state(m, &t);
+}
+
+/* id + creatorid, the start of DEL_C, INS_ACK and UPD_REQ. */
+static void
+put_idc(uint8_t *m, uint64_t id, uint32_t creator)
+{
+	be64(m, id);
+	be32(m + 8, creator);
+}
+
+/* Pass 2: write one message of an event arriving at ms, and apply it. */
+static void
+put_event(uint8_t *m, uint32_t r, uint64_t ms)
+{
+	struct lstate *ls;
+	struct due *d;
+	struct gstate t;
+	size_t sz = sec_msize(sec_of(ref_kind(r)), PL_NONE);
+
+	memset(m, 0, sz);
+	if (r & SPEC) {
+		d = &L.spec[r & ~SPEC];
+		switch (d->kind) {
+		case EV_UNK:
+			put_idc(m, d->id, d->creator);
+			if (!framed())
+				m[12] = m[13] = 10;	/* TCPS_TIME_WAIT */
+			g.e.msg[A_DEL_C]++;
+			g.e.unknown++;
+			break;
+		case EV_IACK:
+			put_idc(m, d->id, d->creator);
+			g.e.ins_ack++;
+			break;
+		case EV_UREQ0:
+		case EV_UREQ:
+			/* {0, 0} asks for a bulk update */
+			put_idc(m, d->id, d->creator);
+			if (framed())
+				g.e.upd_req++;
+			else
+				g.e.msg[A_UREQ]++;
+			break;
+		default:	/* EV_TDB, spec 4.4 / 5.3 */
+			be32(m, rnd() & U32MAX);	/* spi */
+			m[4] = 16;			/* sa_len */
+			m[5] = 2;			/* AF_INET */
+			be32(m + 8, 0xc0a86402);	/* sin_addr */
+			if (g.version == 6) {
+				be64(m + 32, rnd_range(1, 100000));	/* rpl */
+				be64(m + 40, rnd_range(1, 1 << 30));
+				m[48] = 50;		/* ESP */
+				m[49] = 1;
+			} else {
+				be32(m + 32, rnd_range(1, 100000));
+				be64(m + 36, rnd_range(1, 1 << 30));
+				m[44] = 50;
+				m[45] = 1;
+			}
+			g.e.msg[A_TDB]++;
+		}
+		return;
+	}
+	ls = &L.st[r >> 4];
+	switch (ls->kind[r & 15]) {
+	case EV_INS:
+		lc_put_full(m, ls, ls->ipk, ls->iby, ls->s.creation,
+		    ls->s.expire);
+		ls->run = LS_LIVE;
+		ls->ins_ms = ls->last_ms = ms;
+		ls->first_ms = ms - (uint64_t)ls->s.creation * 1000;
+		ls->cabs = (uint32_t)(ms / 1000 - ls->s.creation);
+		g.e.msg[A_INS]++;
+		break;
+	case EV_UPD:
+		lc_put_full(m, ls, ls->upk, ls->uby,
+		    (uint32_t)(ms / 1000 - ls->cabs), ls->s.expire);
+		if (ls->run != LS_LIVE)
+			die("internal: UPD of a dead state");
+		ls->last_ms = ms;
+		ls->upd_seen = true;
+		g.e.msg[A_UPD]++;
+		break;
+	case EV_UPDC:
+		/* the peers reflect the counters known so far */
+		t = ls->s;
+		memcpy(t.packets, ls->upd_seen ? ls->upk : ls->ipk,
+		    sizeof(t.packets));
+		be64(m, t.id);			/* 0: id */
+		put_peer(m + 8, &t, 0);		/* 8: src */
+		put_peer(m + 40, &t, 1);	/* 40: dst */
+		be32(m + 72, t.creatorid);	/* 72: creatorid */
+		if (!framed()) {
+			be32(m + 76, t.expire);	/* 76: legacy only */
+			m[81] = t.updates;
+		}
+		m[80] = t.timeout;		/* 80: timeout */
+		if (ls->run != LS_LIVE)
+			die("internal: UPD_C of a dead state");
+		ls->last_ms = ms;
+		g.e.msg[A_UPD_C]++;
+		break;
+	case EV_DELC:
+	case EV_DUP:
+		put_idc(m, ls->s.id, ls->s.creatorid);
+		if (!framed())
+			m[12] = m[13] = ls->s.proto == 6 ? 10 : 2;
+		g.e.msg[A_DEL_C]++;
+		if (ls->kind[r & 15] == EV_DUP) {
+			if (ls->run != LS_DELC)
+				die("internal: duplicate of a live state");
+			g.e.dups++;
+			break;
+		}
+		if (ls->run != LS_LIVE)
+			die("internal: DEL_C of a dead state");
+		g.e.ended_delc++;
+		lc_end(ls, LS_DELC, ms);
+		break;
+	default:	/* EV_DEL: final counters, first from the entry */
+		lc_put_full(m, ls, ls->s.packets, ls->s.bytes,
+		    (uint32_t)(ms / 1000 - ls->cabs), 0);
+		if (ls->run != LS_LIVE)
+			die("internal: DEL of a dead state");
+		if (ms - ls->ins_ms >= lc_limit_ms(ls->s.proto))
+			die("internal: a state outlived its timeout");
+		ls->run = LS_DEL;
+		g.e.msg[A_DEL]++;
+		g.e.states_del++;
+		expect_flows(&ls->s, ls->s.packets, ls->s.bytes,
+		    ls->first_ms, ms, true);
+	}
+}
+
+/* Pass 2: the CLR or BUS message of a frame, and what a CLR ends. */
+static void
+put_plus(uint8_t *m, unsigned plus, uint64_t ms)
+{
+	size_t i;
+
+	memset(m, 0, sec_msize(SEC_PLUS, plus));
+	if (plus != PL_CLR) {
+		be32(m, g.creator[0]);		/* 0: creatorid */
+		if (plus == PL_BUS1)
+			L.bus_ms = ms;
+		/* 4: endtime, seconds since the request */
+		be32(m + 4, plus == PL_BUS1 ? 0 : (ms - L.bus_ms) / 1000);
+		m[8] = plus == PL_BUS1 ? 1 : 2;	/* 8: status */
+		g.e.msg[A_BUS]++;
+		return;
+	}
+	be32(m + 16, L.clr_cr);		/* ifname "" = every interface */
+	g.e.msg[A_CLR]++;
+	for (i = 0; i < L.n; i++)
+		if (L.st[i].run == LS_LIVE && L.st[i].s.creatorid == L.clr_cr) {
+			g.e.ended_clr++;
+			lc_end(&L.st[i], LS_CLR, ms);
+		}
+}
+
+/* A fresh state spoilt on purpose: af 7, or direction 0 or 3. */
+static void
+put_bad_state(uint8_t *m, unsigned inj, unsigned n)
+{
+	struct gstate s;
+
+	gen_state(&s, 0);
+	lc_fix(&s);
+	put_fstate(m, &s);
+	if (inj == INJ_AF) {
+		m[fstate_af_off()] = 7;
+		if (g.version == 1500)
+			m[345] = 7;		/* stack_af */
+		if (g.version == 6)
+			m[24 + 38] = m[64 + 38] = 7;	/* key af */
+		g.e.bad[B_BAD_AF]++;
+	} else {
+		m[fstate_dir_off()] = n == 0 ? 0 : 3;
+		g.e.bad[B_BAD_DIRECTION]++;
+	}
+}
+
+/* The events of an item, by section, leaving out the lost DEL_Cs. */
+#define SEC_CAP	128
+static void
+gather(const struct item *it, uint32_t by[SEC_MAX][SEC_CAP],
+    unsigned cnt[SEC_MAX])
+{
+	uint32_t i, r;
+	unsigned sec;
+
+	memset(cnt, 0, SEC_MAX * sizeof(*cnt));
+	for (i = 0; i < it->nev; i++) {
+		r = L.sent.v[it->ev0 + i];
+		if (!(r & SPEC) && L.st[r >> 4].kind[r & 15] == EV_DELC &&
+		    (state_flags[r >> 4] & S_LOST))
+			continue;
+		sec = sec_of(ref_kind(r));
+		if (cnt[sec] == SEC_CAP)
+			die("internal: section overflow");
+		by[sec][cnt[sec]++] = r;
+	}
+}
+
+/* Pass 2: one framed frame, malformed as planned. */
+static void
+emit_fframe(const struct item *it)
+{
+	static uint32_t by[SEC_MAX][SEC_CAP];
+	unsigned cnt[SEC_MAX], sec, i, nbad = 0, tsec = SEC_MAX, pos = 0;
+	uint8_t f[FRAME_MAX];
+	size_t len, msz;
+	uint64_t ms;
+	bool v6 = g.version == 6, eof = !v6;
+	struct gstate s;
+
+	gather(it, by, cnt);
+	for (sec = 0, i = it->plus != PL_NONE; sec < SEC_MAX; sec++)
+		i += cnt[sec];
+	if (i == 0 && it->inj == INJ_NONE)
+		return;			/* only lost DEL_Cs were in it */
+	tick();
+	ms = arrival_ms();
+	len = put_fheader(f);
+	if (it->inj == INJ_AF || it->inj == INJ_DIR) {
+		nbad = it->inj == INJ_AF ? 1 : 2;
+		tsec = cnt[SEC_INS] || !cnt[SEC_UPD] ? SEC_INS : SEC_UPD;
+		pos = cnt[tsec] > 0;
+	}
+	if (v6 && it->inj == INJ_BADACT) {
+		/* unknown action 20: skipped by its word length */
+		f[len] = 20;
+		f[len + 1] = 3;
+		be16(f + len + 2, 2);
+		rnd_bytes(f + len + 4, 24);
+		len += 28;
+		g.e.bad[B_BAD_ACTION]++;
+	} else if (it->inj == INJ_V6SHORT) {
+		/* an INS section saying 65 words: shorter than a state */
+		f[len] = (uint8_t)sec_action(SEC_INS, PL_NONE);
+		f[len + 1] = 65;
+		be16(f + len + 2, 1);
+		gen_state(&s, 0);
+		lc_fix(&s);
+		put_fstate(f + len + 4, &s);
+		len += 4 + 260;
+		g.e.bad[B_BAD_LEN]++;
+	}
+	for (sec = 0; sec < SEC_MAX; sec++) {
+		unsigned n = cnt[sec] + (sec == tsec ? nbad : 0), b = 0;
+		unsigned slot;
+
+		if (sec == SEC_PLUS) {
+			if (it->plus == PL_NONE)
+				continue;
+			msz = sec_msize(sec, it->plus);
+			len += put_sub(f + len, sec_action(sec, it->plus),
+			    msz, 1);
+			put_plus(f + len, it->plus, ms);
+			len += msz;
+			continue;
+		}
+		if (n == 0)
+			continue;
+		msz = sec_msize(sec, PL_NONE);
+		len += put_sub(f + len, sec_action(sec, PL_NONE), msz, n);
+		i = 0;
+		for (slot = 0; slot < n; slot++, len += msz) {
+			/* af: after the first good state; direction: ends */
+			if (sec == tsec && (it->inj == INJ_AF ? slot == pos :
+			    slot == 0 || slot == n - 1)) {
+				put_bad_state(f + len, it->inj, b++);
+				g.e.msg[sec == SEC_INS ? A_INS : A_UPD]++;
+			} else
+				put_event(f + len, by[sec][i++], ms);
+		}
+	}
+	if (it->inj == INJ_OVERRUN) {
+		/* DEL_C count 5, two messages present, frame ends */
+		len += put_sub(f + len, sec_action(SEC_DELC, PL_NONE), 12, 5);
+		for (i = 0; i < 2; i++, len += 12) {
+			put_idc(f + len, g.next_id, any_creator());
+			g.next_id += rnd_range(1, 64);
+		}
+		eof = false;
+		g.e.bad[B_BAD_LEN]++;
+	} else if (!v6 && it->inj == INJ_BADACT) {
+		/* v5 action 17: the parser stops, EOF unseen */
+		len += put_sub(f + len, 17, 0, 1);
+		rnd_bytes(f + len, 12);
+		len += 12;
+		len += put_sub(f + len, 12, 0, 1);
+		eof = false;
+		g.e.bad[B_BAD_ACTION]++;
+	}
+	if (eof) {
+		len += put_sub(f + len, 12, 0, 1);	/* EOF */
+		g.e.eof++;
+	}
+	if (it->inj == INJ_TRAIL) {
+		rnd_bytes(f + len, v6 ? 3 : 7);	/* inside the length */
+		len += v6 ? 3 : 7;
+		g.e.bad[B_TRAILING]++;
+	}
+	be16(f + 2, len);
+	send_framed(f, len);
+}
+
+/* Pass 2: a legacy flush, one packet per section, each its own tick. */
+static void
+emit_lframe(const struct item *it)
+{
+	static uint32_t by[SEC_MAX][SEC_CAP];
+	unsigned cnt[SEC_MAX], sec, i;
+	uint8_t f[FRAME_MAX];
+	size_t len, msz;
+
+	gather(it, by, cnt);
+	for (sec = 0; sec < SEC_MAX; sec++) {
+		if (sec == SEC_PLUS ? it->plus == PL_NONE : cnt[sec] == 0)
+			continue;
+		tick();
+		if (sec == SEC_PLUS) {
+			len = put_header(f, g.version,
+			    sec_action(sec, it->plus), 1);
+			put_plus(f + len, it->plus, arrival_ms());
+			send_pfsync(f, len + sec_msize(sec, it->plus));
+			continue;
+		}
+		msz = sec_msize(sec, PL_NONE);
+		len = put_header(f, g.version, sec_action(sec, PL_NONE),
+		    cnt[sec]);
+		for (i = 0; i < cnt[sec]; i++, len += msz)
+			put_event(f + len, by[sec][i], arrival_ms());
+		send_pfsync(f, len);
+	}
+}
+
+/* Pass 2: a frame of its own (malformed, link-level, a CLR of nobody). */
+static void
+emit_extra(const struct item *it)
+{
+	struct plan pl;
+	uint8_t f[FRAME_MAX];
+	size_t len, ss = fstate_size();
+	struct gstate s;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.arg = it->xarg;
+	tick();
+	switch (it->xkind) {
+	case X_LEG:
+		pl.kind = P_MAL;
+		emit_mal(&pl);
+		return;
+	case X_LINK:
+		pl.kind = P_LINK;
+		emit_link(&pl);
+		return;
+	case X_CLR:
+		/* a creator with no states, on em0 only */
+		len = framed() ? put_fheader(f) : put_header(f, g.version,
+		    A_CLR, 1);
+		if (framed())
+			len += put_sub(f + len, 0, 20, 1);
+		memset(f + len, 0, 24);
+		memcpy(f + len, "em0", 3);
+		be32(f + len + 16, g.clr_creator);
+		len += framed() ? 20 : 24;
+		g.e.msg[A_CLR]++;
+		if (!framed()) {
+			send_pfsync(f, len);
+			return;
+		}
+		if (g.version != 6) {
+			len += put_sub(f + len, 12, 0, 1);
+			g.e.eof++;
+		}
+		be16(f + 2, len);
+		break;
+	case X_SHORT3:
+		len = put_fheader(f);
+		len = 3;
+		g.e.bad[B_SHORT_HEADER]++;
+		break;
+	case X_SHORT19:
+		len = put_fheader(f);
+		be16(f + 2, 19);
+		len = 19;
+		g.e.bad[B_SHORT_HEADER]++;
+		break;
+	case X_LENLT:
+		/* length 12 in front of a sound INS + EOF: nothing counts */
+		len = put_fheader(f);
+		len += put_sub(f + len, sec_action(SEC_INS, PL_NONE), ss, 1);
+		gen_state(&s, 0);
+		lc_fix(&s);
+		put_fstate(f + len, &s);
+		len += ss;
+		if (g.version != 6)
+			len += put_sub(f + len, 12, 0, 1);
+		be16(f + 2, 12);
+		g.e.bad[B_BAD_LEN]++;
+		break;
+	default:	/* X_LENGT: the header alone, saying more */
+		len = put_fheader(f);
+		be16(f + 2, 20 + 4 + ss);
+		g.e.bad[B_BAD_LEN]++;
+		break;
+	}
+	send_framed(f, len);
+}
+
+/* Pass 2: everything, then the states nobody ended. */
+static void
+emit_lifecycles(void)
+{
+	size_t i;
+	uint64_t ms;
+
+	for (i = 0; i < L.nit; i++) {
+		const struct item *it = &L.it[i];
+
+		if (it->type == IT_EXTRA)
+			emit_extra(it);
+		else if (framed())
+			emit_fframe(it);
+		else
+			emit_lframe(it);
+	}
+	ms = arrival_ms();
+	for (i = 0; i < L.n; i++) {
+		struct lstate *ls = &L.st[i];
+
+		if (ls->run == LS_LIVE) {
+			if (!(state_flags[i] & S_LOST))
+				die("internal: state %zu left alive", i);
+			g.e.flushed++;
+			lc_end(ls, LS_LIVE, ms);
+		} else if (state_flags[i] & S_LOST)
+			die("internal: lost state %zu ended", i);
+	}
+}
+
+static void
+lc_free(void)
+{
+	free(L.st);
+	free(L.spec);
+	free(L.extra);
+	free(L.inj);
+	free(L.it);
+	free(L.sent.v);
+	free(L.rec_before);
+}
+
 /* ------------------------------------------------------------ files */
 
 static FILE *
@@ -1327,10 +2988,25 @@ write_expect(void)
 	for (i = 0; i < A_MAX; i++)
 		if (act_name[i] != NULL)
 			kv(fp, "msg.", act_name[i], g.e.msg[i]);
+	if (g.lifecycle) {
+		kv(fp, "msg.", "INS_ACK", g.e.ins_ack);
+		kv(fp, "msg.", "UPD_REQ", g.e.upd_req);
+		kv(fp, "msg.", "EOF", g.e.eof);
+	}
 	for (i = 0; i < B_MAX; i++)
 		kv(fp, "bad.", bad_name[i], g.e.bad[i]);
 	for (i = 0; i < L_MAX; i++)
 		kv(fp, "link.", lbad_name[i], g.e.lbad[i]);
+	if (g.lifecycle) {
+		kv(fp, "", "ended_del_c", g.e.ended_delc);
+		kv(fp, "", "ended_clr", g.e.ended_clr);
+		kv(fp, "", "flushed_at_end", g.e.flushed);
+		kv(fp, "", "duplicates", g.e.dups);
+		kv(fp, "", "unknown_deletes", g.e.unknown);
+		for (i = FL_OB45; i < FL_MAX; i++)
+			kv(fp, "flavour.", fl_name[i], g.e.flavour[i]);
+		kv(fp, "", "v5_flavour_ambiguous", g.e.v5_ambiguous);
+	}
 	close_out(fp, g.expect);
 }
 
@@ -1343,19 +3019,26 @@ cmp_line(const void *a, const void *b)
 }
 
 static void
-write_flows(void)
+write_lines(const char *name, char **v, size_t n)
 {
 	FILE *fp;
 	size_t i;
 
-	if (g.flows == NULL)
+	if (name == NULL)
 		return;
-	if (g.nrec > 0)
-		qsort(g.rec, g.nrec, sizeof(*g.rec), cmp_line);
-	fp = open_out(g.flows, "w");
-	for (i = 0; i < g.nrec; i++)
-		fprintf(fp, "%s\n", g.rec[i]);
-	close_out(fp, g.flows);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_line);
+	fp = open_out(name, "w");
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s\n", v[i]);
+	close_out(fp, name);
+}
+
+static void
+write_flows(void)
+{
+	write_lines(g.flows, g.rec, g.nrec);
+	write_lines(g.flows64, g.rec64, g.nrec64);
 }
 
 /* ------------------------------------------------------------ options */
@@ -1364,15 +3047,25 @@ static void
 usage(FILE *fp)
 {
 	fputs("usage: " PROG " -o OUT.pcap [-e EXPECT.txt] [-f FLOWS.txt]"
-	    " [-V 2|3|4] [-l LINK]\n"
-	    "           [-n STATES] [-s SEED] [--ipv6-pct P] [--big-pct P]"
-	    " [--nat-pct P]\n"
-	    "           [--zero-pct P] [--malformed] [--other-actions]"
-	    " [--ip6-transport]\n"
+	    " [-F FLOWS64.txt]\n"
+	    "           [-V 2|3|4|5|6|1301|1400|1500] [-l LINK] [-n STATES]"
+	    " [-s SEED]\n"
+	    "           [--ipv6-pct P] [--big-pct P] [--nat-pct P]"
+	    " [--zero-pct P]\n"
+	    "           [--malformed] [--other-actions] [--ip6-transport]\n"
+	    "           [--lifecycle] [--bulk-pct P] [--lost-del-pct P]"
+	    " [--dup-del-pct P]\n"
+	    "           [--full-del-pct P] [--unknown-del N] [--clr]\n"
 	    "LINK: pfsync18 pfsync121 pfsync246 (default) pfsync246-ip"
 	    " en10mb en10mb-vlan\n"
 	    "      sll sll2 raw null loop\n"
-	    "Defaults: -V 3 -n 100 -s 1, percentages 10 10 20 10."
+	    "-V 5: OpenBSD 4.5; 1301, 1400, 1500: FreeBSD message versions;"
+	    " 6: OpenBSD >= 4.8.\n"
+	    "Framed versions, and legacy ones with --lifecycle, write state"
+	    " lifecycles.\n"
+	    "Defaults: -V 3 -n 100 -s 1, percentages 10 10 20 10; lifecycles:"
+	    " bulk 20,\n"
+	    "lost 5, dup 5, full DEL 0, 2 unknown deletes."
 	    "  A file named - is stdout.\n", fp);
 }
 
@@ -1392,11 +3085,17 @@ num(const char *opt, const char *s, uint64_t lo, uint64_t hi)
 	return v;
 }
 
-/* Options that take a value; "-x V", "--xx V" and "--xx=V" all work. */
+/*
+ * Options that take a value; "-x V", "--xx V" and "--xx=V" all work.
+ * Those from LC_FIRST on only make sense for lifecycles.
+ */
 static const char *const valopts[] = {
 	"-o", "-e", "-f", "-V", "-l", "-n", "-s",
-	"--ipv6-pct", "--big-pct", "--nat-pct", "--zero-pct"
+	"--ipv6-pct", "--big-pct", "--nat-pct", "--zero-pct", "-F",
+	"--bulk-pct", "--lost-del-pct", "--dup-del-pct", "--full-del-pct",
+	"--unknown-del"
 };
+#define LC_FIRST	12
 
 static void
 set_opt(const char *opt, const char *v)
@@ -1409,8 +3108,24 @@ set_opt(const char *opt, const char *v)
 		g.expect = v;
 	else if (strcmp(opt, "-f") == 0)
 		g.flows = v;
-	else if (strcmp(opt, "-V") == 0)
-		g.version = (unsigned)num(opt, v, 2, 4);
+	else if (strcmp(opt, "-F") == 0)
+		g.flows64 = v;
+	else if (strcmp(opt, "-V") == 0) {
+		g.version = (unsigned)num(opt, v, 2, 1500);
+		if (g.version > 6 && g.version != 1301 &&
+		    g.version != 1400 && g.version != 1500)
+			die("-V: bad value '%s' (want 2 3 4 5 6 1301 1400"
+			    " 1500)", v);
+	} else if (strcmp(opt, "--bulk-pct") == 0)
+		g.bulk_pct = (unsigned)num(opt, v, 0, 100);
+	else if (strcmp(opt, "--lost-del-pct") == 0)
+		g.lost_pct = (unsigned)num(opt, v, 0, 100);
+	else if (strcmp(opt, "--dup-del-pct") == 0)
+		g.dup_pct = (unsigned)num(opt, v, 0, 100);
+	else if (strcmp(opt, "--full-del-pct") == 0)
+		g.fdel_pct = (unsigned)num(opt, v, 0, 100);
+	else if (strcmp(opt, "--unknown-del") == 0)
+		g.unknown_del = num(opt, v, 0, 1000000);
 	else if (strcmp(opt, "-n") == 0)
 		g.nstates = num(opt, v, 0, 1000000);
 	else if (strcmp(opt, "-s") == 0)
@@ -1447,6 +3162,10 @@ parse_args(int argc, char **argv)
 	g.big_pct = 10;
 	g.nat_pct = 20;
 	g.zero_pct = 10;
+	g.bulk_pct = 20;
+	g.lost_pct = 5;
+	g.dup_pct = 5;
+	g.unknown_del = 2;
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -1461,6 +3180,12 @@ parse_args(int argc, char **argv)
 		} else if (strcmp(a, "--ip6-transport") == 0) {
 			g.ip6 = true;
 			continue;
+		} else if (strcmp(a, "--lifecycle") == 0) {
+			g.lifecycle = true;
+			continue;
+		} else if (strcmp(a, "--clr") == 0) {
+			g.clr = g.lc_opt = true;
+			continue;
 		}
 		eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
 		ol = eq != NULL ? (size_t)(eq - a) : strlen(a);
@@ -1470,6 +3195,8 @@ parse_args(int argc, char **argv)
 				break;
 		if (j == nv)
 			die("%s: unknown option (-h for help)", a);
+		if (j >= LC_FIRST)
+			g.lc_opt = true;
 		if (eq != NULL)
 			set_opt(valopts[j], eq + 1);
 		else if (i + 1 < argc)
@@ -1479,6 +3206,12 @@ parse_args(int argc, char **argv)
 	}
 	if (g.out == NULL)
 		die("-o OUT.pcap is required (-h for help)");
+	if (g.version >= 5)
+		g.lifecycle = true;
+	if (g.lc_opt && !g.lifecycle)
+		die("lifecycle options need --lifecycle or a framed -V");
+	if (g.fdel_pct > 0 && g.version >= 5 && g.version != 6)
+		die("--full-del-pct: no version 5 sender sends a full DEL");
 }
 
 int
@@ -1500,6 +3233,15 @@ main(int argc, char **argv)
 	rnd_bytes(g.chksum, sizeof(g.chksum));
 	g.next_id = rnd();
 	g.ipid = (uint16_t)rnd();
+	if (g.lifecycle) {
+		lc_setup();
+		simulate();
+		choose_lost();
+		g.fp = open_out(g.out, "wb");
+		pcap_header();
+		emit_lifecycles();
+		goto done;
+	}
 	build_plan();
 
 	g.fp = open_out(g.out, "wb");
@@ -1520,12 +3262,17 @@ main(int argc, char **argv)
 			emit_link(&plan[i]);
 		}
 	}
+done:
 	close_out(g.fp, g.out);
 	write_expect();
 	write_flows();
 	for (i = 0; i < g.nrec; i++)
 		free(g.rec[i]);
 	free(g.rec);
+	for (i = 0; i < g.nrec64; i++)
+		free(g.rec64[i]);
+	free(g.rec64);
+	lc_free();
 	free(plan);
 	free(state_flags);
 	return 0;

@@ -196,7 +196,7 @@ reserve_slots(struct capture *cap)
 		if (!waited)
 			STAT_INC(cap->st.ring_full_waits);
 		waited = true;
-		backoff_reset(&bo);
+		backoff_init(&bo, false);	/* waiting happens in file mode */
 		while ((cap->spare[i] = ptr_ring_get(&cap->pools[i].free)) ==
 		    NULL) {
 			if (__atomic_load_n(&cap->stop, __ATOMIC_RELAXED)) {

@@ -43,7 +43,7 @@ put_flow(void *ctx, const struct flow_record *r)
 	if (flow_ring_put(d->out, r))
 		return;
 	STAT_INC(d->st.flow_ring_waits);
-	backoff_reset(&bo);
+	backoff_init(&bo, d->conf.live);
 	while (!flow_ring_put(d->out, r))
 		backoff_wait(&bo);
 }
@@ -131,7 +131,7 @@ decode_thread(void *arg)
 
 	snprintf(name, sizeof(name), "pff-dec/%u", d->index);
 	pthread_setname_np(pthread_self(), name);
-	backoff_reset(&bo);
+	backoff_init(&bo, d->conf.live);
 	for (;;) {
 		f = ptr_ring_get(&d->pool->full);
 		if (f != NULL) {

@@ -352,7 +352,7 @@ export_thread(void *arg)
 	pthread_setname_np(pthread_self(), "pff-exp");
 	/* memb flavour: a reader registers once, then read locks are cheap. */
 	urcu_memb_register_thread();
-	backoff_reset(&bo);
+	backoff_init(&bo, !x->conf.file_mode);
 	for (;;) {
 		set_enter(x);
 		if (drain_rings(x) > 0) {

@@ -30,7 +30,7 @@ ptr_producer(void *arg)
 	struct backoff bo;
 	uintptr_t i;
 
-	backoff_reset(&bo);
+	backoff_init(&bo, false);
 	for (i = 1; i <= N_ITEMS; i++)
 		while (!ptr_ring_put(&j->r, (void *)i))
 			backoff_wait(&bo);
@@ -50,7 +50,7 @@ test_ptr_ring_spsc(void **state)
 	memset(&j, 0, sizeof(j));
 	assert_int_equal(ptr_ring_init(&j.r, RING_SIZE), 0);
 	assert_int_equal(pthread_create(&t, NULL, ptr_producer, &j), 0);
-	backoff_reset(&bo);
+	backoff_init(&bo, false);
 	while (expect <= N_ITEMS) {
 		p = ptr_ring_get(&j.r);
 		if (p == NULL) {
@@ -98,7 +98,7 @@ flow_producer(void *arg)
 	uint64_t i;
 
 	memset(&rec, 0, sizeof(rec));
-	backoff_reset(&bo);
+	backoff_init(&bo, false);
 	for (i = 1; i <= N_ITEMS; i++) {
 		/* Every field derived from i, so a torn copy shows. */
 		rec.packets = i;
@@ -125,7 +125,7 @@ test_flow_ring_by_value(void **state)
 	(void)state;
 	assert_int_equal(flow_ring_init(&j.r, RING_SIZE), 0);
 	assert_int_equal(pthread_create(&t, NULL, flow_producer, &j), 0);
-	backoff_reset(&bo);
+	backoff_init(&bo, false);
 	while (expect <= N_ITEMS) {
 		if (!flow_ring_get(&j.r, &rec)) {
 			backoff_wait(&bo);

@@ -158,6 +158,14 @@ pfsync_frame_stats(const struct pfsync_sink *sink, struct pfsync_stats *st)
 	return sink->frame_st != NULL ? sink->frame_st : st;
 }
 
+/*
+ * True when a message of kind (enum pfsync_msg_kind) concerns a state the
+ * sink does not own: its parser can skip it without decoding it.  Looks
+ * only at the state's creatorid and id.  l is the full-state layout.
+ */
+bool	pfsync_unowned(const struct pfsync_sink *sink, unsigned kind,
+	    enum pfsync_layout l, const struct cursor *m);
+
 /* Compressed update, compressed delete, clear: same prefix everywhere. */
 bool	pfsync_read_upd_c(struct cursor *m, struct pf_state_event *ev);
 bool	pfsync_read_del_c(struct cursor *m, struct pf_state_event *ev);

@@ -297,6 +297,10 @@ pfsync_framed_parse(const uint8_t *p, size_t len,
 			int bad = -1;
 			bool ok;
 
+			/* Another decoder's state: not ours to decode. */
+			if (pfsync_unowned(sink, kind, state_layout(fl,
+			    action), &m))
+				continue;
 			memset(&ev, 0, sizeof(ev));
 			ev.kind = PF_EV_MAX;	/* until a reader says what */
 			ev.version = (uint8_t)version;

@@ -28,6 +28,9 @@ static const size_t msg_size_v34[PFSYNC_L_MAX] = {
 };
 _Static_assert(sizeof(struct pfsync_wire_state_v3) ==
     sizeof(struct pfsync_wire_state_v4), "v3 and v4 states share a size");
+_Static_assert(PFSYNC_LAYOUT_V3 - PFSYNC_LAYOUT_V2 == PFSYNC_V3 - PFSYNC_V2 &&
+    PFSYNC_LAYOUT_V4 - PFSYNC_LAYOUT_V2 == PFSYNC_V4 - PFSYNC_V2,
+    "legacy layouts follow the version numbers");
 
 size_t
 pfsync_legacy_msg_size(unsigned version, unsigned action)
@@ -124,6 +127,10 @@ pfsync_legacy_parse(const uint8_t *p, size_t len,
 		int bad = -1;
 		bool ok;
 
+		/* Another decoder's state: not ours to decode or count. */
+		if (pfsync_unowned(sink, action, (enum pfsync_layout)
+		    (version - PFSYNC_V2 + PFSYNC_LAYOUT_V2), &m))
+			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = PF_EV_MAX;		/* until a reader says what */
 		ev.version = (uint8_t)version;

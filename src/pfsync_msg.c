@@ -119,6 +119,11 @@ static const struct layout layouts[PFSYNC_LAYOUT_MAX] = {
 		OFF(pfsync_wire_state_v6, timeout),
 	},
 };
+_Static_assert(offsetof(struct pfsync_wire_l_upd_c, creatorid) ==
+    offsetof(struct pfsync_wire_upd_c, creatorid) &&
+    offsetof(struct pfsync_wire_l_del_c, creatorid) ==
+    offsetof(struct pfsync_wire_id, creatorid),
+    "legacy and framed UPD_C/DEL_C put creatorid at the same offsets");
 _Static_assert(offsetof(struct pfsync_wire_state_v2, lan) == STATE_ADDR_OFF &&
     offsetof(struct pfsync_wire_state_v4, key) == STATE_ADDR_OFF &&
     offsetof(struct pfsync_wire_state_v6, key) == STATE_ADDR_OFF,
@@ -230,6 +235,38 @@ pfsync_read_state(enum pfsync_layout l, struct cursor *m,
 	    ev->direction != PFSYNC_DIR_OUT)
 		*bad = PFSYNC_BAD_DIRECTION;
 	return *bad < 0;
+}
+
+bool
+pfsync_unowned(const struct pfsync_sink *sink, unsigned kind,
+    enum pfsync_layout l, const struct cursor *m)
+{
+	struct cursor peek = *m;	/* look, do not move */
+	uint64_t id;
+	size_t creator_off;
+
+	if (sink->owns == NULL)
+		return false;
+	switch (kind) {
+	case PFSYNC_MSG_INS:
+	case PFSYNC_MSG_UPD:
+	case PFSYNC_MSG_DEL:
+		creator_off = layouts[l].creatorid;
+		break;
+	case PFSYNC_MSG_UPD_C:
+		creator_off = offsetof(struct pfsync_wire_upd_c, creatorid);
+		break;
+	case PFSYNC_MSG_DEL_C:
+		/* Same offset in the legacy 16-byte and framed 12-byte form. */
+		creator_off = offsetof(struct pfsync_wire_id, creatorid);
+		break;
+	default:
+		return false;		/* CLR and the rest: every decoder */
+	}
+	id = cursor_u64(&peek);
+	cursor_seek(&peek, creator_off);
+	return cursor_ok(&peek) &&
+	    !sink->owns(sink->ctx, cursor_u32(&peek), id);
 }
 
 /* UPD_C: id 0/8, peers 8/64, creatorid 72/4, expire 76/4, timeout 80/1. */

@@ -56,12 +56,20 @@ on_event(void *ctx, const struct pf_state_event *ev)
 	}
 }
 
+/* Half the states belong to "another decoder": the skip path is fuzzed. */
+static bool
+owns_half(void *ctx, uint32_t creatorid, uint64_t id)
+{
+	(void)ctx;
+	return ((creatorid ^ id) & 1) == 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pfsync_stats st;
+	struct pfsync_stats st, frame_st;
 	struct nf_body body;
-	struct pfsync_sink sink = { on_event, &body };
+	struct pfsync_sink sink = { on_event, &body, NULL, NULL };
 	struct link_frame lf;
 	uint8_t *frame;
 
@@ -77,7 +85,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(frame, data + 1 + lf.off, lf.len);
 	memset(&st, 0, sizeof(st));
+	memset(&frame_st, 0, sizeof(frame_st));
 	nf_body_init(&body, 5);
+	pfsync_parse(frame, lf.len, &sink, &st);
+	/* Again as a second decoder would: owning half, frames elsewhere. */
+	sink.owns = owns_half;
+	sink.frame_st = &frame_st;
 	pfsync_parse(frame, lf.len, &sink, &st);
 	free(frame);
 	return 0;

@@ -23,8 +23,13 @@
 #define PFSYNC_IP	"(ip proto 240 or ip6 proto 240)"
 #define SYNC_NET_FILTER	"(" PFSYNC_IP " or (vlan and (" PFSYNC_IP \
 	" or (vlan and " PFSYNC_IP "))))"
-#define LIVE_SNAPLEN	65535
-#define LIVE_BUFFER	(16 * 1024 * 1024)
+/*
+ * In immediate mode Linux gives each ring slot the snaplen, so 65535 would
+ * leave a 16 MiB ring only ~250 frames.  Nothing longer than FRAME_DATA_MAX
+ * plus its headers is kept anyway (capture.bad.too_big or truncated).
+ */
+#define LIVE_SNAPLEN	(FRAME_DATA_MAX + 256)
+#define LIVE_BUFFER	(32 * 1024 * 1024)
 #define LIVE_TIMEOUT_MS	100	/* how late a stop request may be seen */
 #define LIVE_BATCH	256
 #define PCAP_STATS_NS	1000000000LL

@@ -340,6 +340,30 @@ set_leave(struct export *x)
 	urcu_memb_read_unlock();
 }
 
+/*
+ * Empty every queue before exit.  All collectors take turns against the
+ * one deadline, so a slow (paced) collector cannot use up the others'
+ * time: each round sends what every bucket allows, then waits briefly.
+ */
+static void
+drain_all(struct export_set *s, int64_t deadline_ns)
+{
+	struct timespec pause = { 0, 100000 };
+	bool left = true;
+	unsigned c;
+
+	while (left && mono_ns() < deadline_ns) {
+		left = false;
+		for (c = 0; c < s->n_coll; c++)
+			left |= collector_flush(s->coll[c]);
+		if (left)
+			nanosleep(&pause, NULL);
+	}
+	/* Past the deadline: what is left is counted as dropped at exit. */
+	for (c = 0; c < s->n_coll; c++)
+		collector_drain(s->coll[c], 0);
+}
+
 static void *
 export_thread(void *arg)
 {
@@ -347,7 +371,6 @@ export_thread(void *arg)
 	struct backoff bo;
 	bool done_seen = false;
 	int64_t deadline;
-	unsigned c;
 
 	pthread_setname_np(pthread_self(), "pff-exp");
 	/* memb flavour: a reader registers once, then read locks are cheap. */
@@ -379,8 +402,7 @@ export_thread(void *arg)
 	/* File mode loses nothing: no deadline.  Live: a bounded wait. */
 	deadline = x->conf.file_mode ? INT64_MAX :
 	    mono_ns() + (int64_t)x->conf.drain_ms * 1000000;
-	for (c = 0; c < x->cur_set->n_coll; c++)
-		collector_drain(x->cur_set->coll[c], deadline);
+	drain_all(x->cur_set, deadline);
 	set_leave(x);
 	urcu_memb_unregister_thread();
 	fflush(stderr);

@@ -4,10 +4,12 @@
  * and its counters.
  *
  * Everything here runs on the exporter thread (main only parses and opens
- * collectors before the threads start).  The queue is a plain ring with
- * one user, so it needs no atomics.  A collector never holds up another:
- * in live mode a full queue refuses the datagram and counts it; in file
- * mode the exporter waits for room, so a replay is lossless even paced.
+ * collectors before the threads start, and closes removed ones after a
+ * reload's grace period).  The queue is a plain ring with one user, so it
+ * needs no atomics.  In live mode a collector never holds up another: a
+ * full queue refuses the datagram and counts it.  In file mode the
+ * exporter waits for room instead, so a replay is lossless even paced, and
+ * the slowest collector sets the pace for all.
  *
  * Accounting, per collector, always true (the stats dump shows it):
  *   queued_records = records (sent) + dropped_queue_full_records

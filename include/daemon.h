@@ -21,9 +21,12 @@ int	pidfile_write(int fd, char *err, size_t errlen);
 
 /*
  * Remove the pidfile at exit.  dirfd is the file's directory, opened
- * before any chroot, so the name still resolves afterwards.
+ * before any chroot, so the name still resolves afterwards.  Once root is
+ * given up the directory may not be writable: the file is then emptied
+ * through fd (so it names no process) and -1 says why in err.
  */
-void	pidfile_remove(int dirfd, const char *path);
+int	pidfile_remove(int fd, int dirfd, const char *path, char *err,
+	    size_t errlen);
 
 /* Open the directory holding path (for *at() calls after a chroot). */
 int	dir_of(const char *path);

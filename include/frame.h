@@ -2,10 +2,11 @@
  * frame.h - a captured pfsync frame and the preallocated pool it lives in.
  *
  * The capture thread copies each pfsync frame (link and IP headers already
- * stripped) into a free slot, stamps it, and passes the pointer to one
- * decoder through that decoder's frame ring.  The decoder hands the slot
- * back through its free ring when done.  Each decoder owns a fixed number
- * of slots, so memory is bounded and nothing is allocated per frame.
+ * stripped) into a free slot of every decoder's pool, stamps it, and passes
+ * the pointers on through the decoders' frame rings (each decoder keeps the
+ * states of its own shard).  A decoder hands its slot back through its free
+ * ring when done.  Each decoder owns a fixed number of slots, so memory is
+ * bounded and nothing is allocated per frame.
  */
 #ifndef PFF_FRAME_H
 #define PFF_FRAME_H
@@ -17,7 +18,7 @@
 /*
  * Largest pfsync frame kept.  Senders fit frames to the sync interface MTU
  * (1500 usually, 9000 with jumbo frames); anything larger is counted as
- * capture.too_big and skipped.
+ * capture.bad.too_big and skipped.
  */
 #define FRAME_DATA_MAX	9216
 

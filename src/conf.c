@@ -151,7 +151,9 @@ conf_usage(FILE *f)
 "                           timeout if its delete never came (default %d)\n"
 "      --stats-file FILE    also write the statistics as JSON to FILE\n"
 "                           (replaced atomically) on SIGUSR1, at exit and\n"
-"                           every --stats-interval seconds (default %d)\n"
+"                           every --stats-interval seconds\n"
+"      --stats-interval S   how often the stats file is rewritten\n"
+"                           (default %d)\n"
 "      --user NAME          live mode as root: run as NAME once the capture\n"
 "                           and sockets are open (default %s)\n"
 "      --chroot DIR         and chroot to DIR; \"\" for none (default %s)\n"
@@ -662,6 +664,7 @@ conf_collector_text(const struct collector_conf *cc, char *buf, size_t len)
 		addr_text(&cc->source, false, s, sizeof(s));
 		snprintf(src, sizeof(src), "\tsource %s\n", s);
 	}
+	/* Group names hold no '"', ',' or '=' (collector.c): no escaping. */
 	if (cc->group[0] != '\0')
 		snprintf(group, sizeof(group), "\tgroup \"%s\"\n", cc->group);
 	snprintf(buf, len, "collector %s {\n\tversion %u\n\tengine-type %u\n"
@@ -671,11 +674,19 @@ conf_collector_text(const struct collector_conf *cc, char *buf, size_t len)
 	    group);
 }
 
+/* A quoted string the file syntax reads back: \" and \\ escaped. */
 static void
 print_string(FILE *f, const char *key, const char *val)
 {
-	if (val != NULL)
-		fprintf(f, "%s \"%s\"\n", key, val);
+	if (val == NULL)
+		return;
+	fprintf(f, "%s \"", key);
+	for (; *val != '\0'; val++) {
+		if (*val == '"' || *val == '\\')
+			fputc('\\', f);
+		fputc(*val, f);
+	}
+	fputs("\"\n", f);
 }
 
 void

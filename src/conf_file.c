@@ -219,12 +219,19 @@ conf_load_file(struct conf *c, const char *path, int dirfd, char *err,
     size_t errlen)
 {
 	struct lexer lx;
+	const char *name;
 	char *buf;
 	ssize_t n;
 	size_t len = 0;
 	int fd, rc;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * dirfd is the file's own directory when the caller opened it before
+	 * a chroot: then only the last component names the file.
+	 */
+	name = dirfd != AT_FDCWD && strrchr(path, '/') != NULL ?
+	    strrchr(path, '/') + 1 : path;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot read configuration '%s': %s",
 		    path, strerror(errno));

@@ -67,15 +67,24 @@ dir_of(const char *path)
 	return fd;
 }
 
-void
-pidfile_remove(int dirfd, const char *path)
+int
+pidfile_remove(int fd, int dirfd, const char *path, char *err,
+    size_t errlen)
 {
 	char *copy = strdup(path);
+	int rc = 0;
 
-	if (copy == NULL)
-		return;
-	(void)unlinkat(dirfd, basename(copy), 0);
+	if (copy == NULL || unlinkat(dirfd, basename(copy), 0) != 0) {
+		snprintf(err, errlen, "cannot remove pidfile '%s' (%s); "
+		    "emptied it instead: a directory the daemon's user may "
+		    "write lets it be removed", path, strerror(errno));
+		if (ftruncate(fd, 0) != 0)
+			snprintf(err, errlen, "cannot remove or empty pidfile "
+			    "'%s': %s", path, strerror(errno));
+		rc = -1;
+	}
 	free(copy);
+	return rc;
 }
 
 int

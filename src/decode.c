@@ -89,7 +89,9 @@ on_event(void *ctx, const struct pf_state_event *ev)
 {
 	struct decode *d = ctx;
 
-	STAT_INC(d->st.events[ev->kind]);
+	/* Every decoder applies a CLEAR to its shard; decoder 0 counts it. */
+	if (ev->kind != PF_EV_CLEAR || d->index == 0)
+		STAT_INC(d->st.events[ev->kind]);
 	statetab_apply(d->tab, ev, d->arrival_ms);
 }
 

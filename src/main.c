@@ -104,6 +104,34 @@ dump_stats(const struct daemon_state *d)
 	write_stats_file(d);
 }
 
+/* The normalized text of a conf up to its collectors. */
+static char *
+settings_text(const struct conf *c)
+{
+	char *buf = NULL, *coll;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	conf_print(f, c);
+	fclose(f);
+	if (buf != NULL && (coll = strstr(buf, "\ncollector ")) != NULL)
+		coll[1] = '\0';
+	return buf;
+}
+
+static bool
+same_settings(const struct conf *a, const struct conf *b)
+{
+	char *ta = settings_text(a), *tb = settings_text(b);
+	bool same = ta != NULL && tb != NULL && strcmp(ta, tb) == 0;
+
+	free(ta);
+	free(tb);
+	return same;
+}
+
 /*
  * SIGHUP: read the file again (relative to its directory, opened before
  * any chroot) with the same command-line overrides; a bad file keeps the
@@ -139,17 +167,16 @@ reload(struct daemon_state *d)
 	    d->conf.config_file, res.kept, res.added, res.removed,
 	    (unsigned long long)res.removed_sent,
 	    (unsigned long long)res.removed_dropped);
-	if (next.threads != d->conf.threads ||
-	    next.direction != d->conf.direction ||
-	    next.max_states != d->conf.max_states ||
-	    next.last_known != d->conf.last_known ||
-	    (next.iface && d->conf.iface && strcmp(next.iface,
-	    d->conf.iface) != 0))
-		log_warn("reload: capture and decoder settings take effect "
-		    "after a restart");
-	/* The collectors' conf was copied into the collectors themselves. */
-	conf_free(&d->conf);
-	d->conf = next;
+	/*
+	 * Only the collectors change on reload; everything else keeps its
+	 * running value (a half-applied setting would be worse), and the
+	 * log says so when the file asked for more.
+	 */
+	if (!same_settings(&d->conf, &next))
+		log_warn("reload: settings other than collectors changed in "
+		    "'%s'; they take effect after a restart",
+		    d->conf.config_file);
+	conf_free(&next);
 }
 
 /*
@@ -309,8 +336,10 @@ main(int argc, char **argv)
 		log_warn("%s (flows read before the error were exported)",
 		    pipeline_input_error(d.p));
 	dump_stats(&d);
-	if (d.conf.pidfile != NULL)
-		pidfile_remove(d.pid_dir, d.conf.pidfile);
+	if (d.conf.pidfile != NULL &&
+	    pidfile_remove(d.pid_fd, d.pid_dir, d.conf.pidfile, err,
+	    sizeof(err)) != 0)
+		log_info("%s", err);
 	pipeline_destroy(d.p);
 	conf_free(&d.conf);
 	return 0;

@@ -2,6 +2,7 @@
  * capture.c - the capture thread: libpcap, link/IP stripping, frame pool.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@
 #define LIVE_BUFFER	(32 * 1024 * 1024)
 #define LIVE_TIMEOUT_MS	100	/* how late a stop request may be seen */
 #define LIVE_BATCH	256
-#define PCAP_STATS_NS	1000000000LL
+#define PCAP_STATS_NS	100000000LL	/* libpcap counters: one getsockopt */
 
 struct capture {
 	pcap_t			*pcap;
@@ -116,6 +117,12 @@ open_live(const char *iface, char *err, size_t errlen)
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot capture on '%s': %s", iface,
 		    rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	if (pcap_setnonblock(p, 1, ebuf) != 0) {
+		snprintf(err, errlen, "cannot capture on '%s': %s", iface,
+		    ebuf);
 		pcap_close(p);
 		return NULL;
 	}
@@ -315,13 +322,23 @@ update_pcap_stats(struct capture *cap)
 	STAT_SET(cap->st.pcap_ifdrop, ps.ps_ifdrop);
 }
 
+/*
+ * Live reading waits in poll(2) on libpcap's descriptor with a timeout, so
+ * the stop flag and libpcap's own counters are looked at every 100 ms even
+ * when no frame comes: in immediate mode a blocking pcap_dispatch would
+ * wait for the next packet however long that takes.
+ */
 static void
 read_live(struct capture *cap)
 {
 	int64_t next_stats = mono_ns() + PCAP_STATS_NS;
+	struct pollfd pfd = { pcap_get_selectable_fd(cap->pcap), POLLIN, 0 };
 	int rc;
 
 	while (!__atomic_load_n(&cap->stop, __ATOMIC_RELAXED)) {
+		if (pfd.fd >= 0 && poll(&pfd, 1, LIVE_TIMEOUT_MS) < 0 &&
+		    errno != EINTR)
+			break;
 		rc = pcap_dispatch(cap->pcap, LIVE_BATCH, dispatch_cb,
 		    (u_char *)cap);
 		if (rc == PCAP_ERROR) {

@@ -515,6 +515,13 @@ conf_parse_args_at(struct conf *c, int argc, char **argv, int dirfd,
 			case OPT_CHECK:
 			case OPT_PRINT:
 				break;
+			case 'r':
+			case 'i':
+				/* One input: the flag's replaces the file's. */
+				c->file = c->iface = NULL;
+				if (set_opt(c, ch, optarg, err, errlen) != 0)
+					goto out;
+				break;
 			case 'n':
 				/* Flags' collectors replace the file's. */
 				if (n_cli == CONF_MAX_COLLECTORS) {

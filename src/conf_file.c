@@ -163,6 +163,7 @@ parse(struct conf *c, struct lexer *lx)
 	char key[TOKEN_MAX], val[TOKEN_MAX], spec[COLLECTOR_SPEC_MAX];
 	char why[512];
 	enum token t;
+	unsigned line;
 
 	for (;;) {
 		t = lex(lx, key);
@@ -170,11 +171,18 @@ parse(struct conf *c, struct lexer *lx)
 			return 0;
 		if (t == T_NEWLINE)
 			continue;
+		if (t == T_ERROR)
+			return -1;
 		if (t != T_WORD) {
 			lex_error(lx, "expected a setting name", NULL);
 			return -1;
 		}
-		if (lex(lx, val) != T_WORD) {
+		line = lx->line;	/* before a newline moves it */
+		t = lex(lx, val);
+		if (t == T_ERROR)
+			return -1;	/* the lexer said what */
+		if (t != T_WORD) {
+			lx->line = line;
 			lex_error(lx, "setting needs a value", key);
 			return -1;
 		}
@@ -197,16 +205,16 @@ parse(struct conf *c, struct lexer *lx)
 			lex_error(lx, "one setting per line after", key);
 			return -1;
 		}
-		if (strcmp(key, "collector") != 0 &&
-		    (strcmp(key, "foreground") == 0 ||
-		    strcmp(key, "debug") == 0)) {
+		if (strcmp(key, "foreground") == 0 ||
+		    strcmp(key, "debug") == 0) {
+			lx->line = line;
 			lex_error(lx, "only a command-line flag", key);
 			return -1;
 		}
 		if (conf_set(c, key, val, why, sizeof(why)) != 0) {
 			/* Report the line of the setting, not the next. */
 			snprintf(lx->err, lx->errlen, "%s:%u: %s", lx->path,
-			    t == T_NEWLINE ? lx->line - 1 : lx->line, why);
+			    line, why);
 			return -1;
 		}
 		if (t == T_END)

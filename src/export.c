@@ -157,10 +157,21 @@ export_create(const struct export_conf *conf, struct flow_ring *rings,
 struct export_set *
 export_swap_set(struct export *x, struct export_set *s)
 {
-	struct export_set *old = rcu_xchg_pointer(&x->set, s);
+	struct export_set *old;
+
+	/*
+	 * rcu_xchg_pointer orders s's initialisation before its publication,
+	 * and rcu_dereference orders the exporter's reads after it; TSan sees
+	 * neither, so it is told (RING_RELEASE here, RING_ACQUIRE in
+	 * set_enter).
+	 */
+	RING_RELEASE(s);
+	old = rcu_xchg_pointer(&x->set, s);
 
 	/* After this, no exporter read-side section can still see old. */
 	urcu_memb_synchronize_rcu();
+	/* TSan cannot see the grace period: tell it what it orders. */
+	RING_ACQUIRE(old);
 	return old;
 }
 
@@ -329,6 +340,7 @@ set_enter(struct export *x)
 {
 	urcu_memb_read_lock();
 	x->cur_set = rcu_dereference(x->set);
+	RING_ACQUIRE(x->cur_set);
 	x->v1.in_use = x->cur_set->v1;
 	x->v5.in_use = x->cur_set->v5;
 }
@@ -336,6 +348,8 @@ set_enter(struct export *x)
 static void
 set_leave(struct export *x)
 {
+	/* Pairs with the acquire after synchronize_rcu (export_swap_set). */
+	RING_RELEASE(x->cur_set);
 	x->cur_set = NULL;
 	urcu_memb_read_unlock();
 }

@@ -179,6 +179,8 @@ fi
 RUN_AS=nobody
 id nobody >/dev/null 2>&1 || RUN_AS=root
 : >"$PF_ERR"
+# LeakSanitizer (ASan builds) needs /proc, which the chroot hides.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 "$PFFLOWD" -d -i lo --user "$RUN_AS" --chroot "$E2E_TMP/chroot" \
     -n "127.0.0.1:$FAST_PORT" \
     -n "127.0.0.1:$SLOW_PORT,rate=50,burst=5,queue=8" \

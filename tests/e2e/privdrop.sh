@@ -34,6 +34,7 @@ if [ -z "${PFF_E2E_NETNS:-}" ]; then
 fi
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
 
 require_cmd ip tcpreplay nfcapd nfdump jq
 require_binaries
@@ -71,113 +72,6 @@ TGID=$(id -g "$TUSER") || bail_out "no group for $TUSER"
 diag "running pfflowd as $TUSER ($TUID:$TGID)"
 
 # --------------------------------------------------------------- helpers
-
-# start_pfflowd ERR ARGS...: pfflowd -d ARGS in the background (PFF_PID),
-# stderr to ERR; wait (~10 s) for "capturing on".
-PFF_PID=
-start_pfflowd()
-{
-	local err=$1 n=100
-	shift
-	"$PFFLOWD" -d "$@" </dev/null >/dev/null 2>"$err" &
-	PFF_PID=$!
-	_e2e_track "$PFF_PID"
-	while [ "$n" -gt 0 ]; do
-		grep -qs '^pfflowd: capturing on ' "$err" && return 0
-		kill -0 "$PFF_PID" 2>/dev/null || return 1
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# wait_exit PID TENTHS: wait for our child PID to exit; its status in
-# EXIT_RC (124 if it did not exit in time).
-EXIT_RC=
-wait_exit()
-{
-	local pid=$1 n=$2
-	while [ "$n" -gt 0 ]; do
-		if ! kill -0 "$pid" 2>/dev/null ||
-		    [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ]; then
-			wait "$pid"
-			EXIT_RC=$?
-			_e2e_untrack "$pid"
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	EXIT_RC=124
-	return 1
-}
-
-# dump PID ERR: SIGUSR1, wait (~5 s) until the new dump is complete (the
-# last line of each of its DUMP_NCOLL collectors), then copy it alone to
-# $E2E_TMP/dump.txt.
-DUMP_NCOLL=1
-dump()
-{
-	local pid=$1 err=$2 before n=50
-	before=$(grep -sc '^export\.collector\.[0-9]*\.rate ' "$err")
-	kill -USR1 "$pid" 2>/dev/null || return 1
-	while [ "$n" -gt 0 ]; do
-		if [ "$(grep -sc '^export\.collector\.[0-9]*\.rate ' "$err")" \
-		    -ge $((before + DUMP_NCOLL)) ]; then
-			last_dump "$err" >"$E2E_TMP/dump.txt"
-			return 0
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# last_dump ERR: the last stats dump in ERR, "name value" lines only.
-last_dump()
-{
-	awk '/^capture\.packets [0-9]+$/ { n = 0 }
-	    /^[A-Za-z0-9_.]+ [0-9]+$/ { l[n++] = $0 }
-	    END { for (i = 0; i < n; i++) print l[i] }' "$1"
-}
-
-# wait_stat PID ERR NAME MIN TENTHS: dump until NAME >= MIN (bounded).
-wait_stat()
-{
-	local pid=$1 err=$2 name=$3 min=$4 n=$5 v
-	while [ "$n" -gt 0 ]; do
-		if dump "$pid" "$err"; then
-			v=$(stat "$name" "$E2E_TMP/dump.txt")
-			[ -n "$v" ] && [ "$v" -ge "$min" ] && return 0
-		fi
-		sleep 0.2
-		n=$((n - 2))
-	done
-	return 1
-}
-
-# check_identity DESC FILE N: collector N's identity holds in the dump FILE
-# and nothing is left in its queue.
-check_identity()
-{
-	local desc=$1 f=$2 c="export.collector.$3" q r d1 d2 d3 i
-	q=$(stat "$c.queued_records" "$f")
-	r=$(stat "$c.records" "$f")
-	d1=$(stat "$c.dropped_queue_full_records" "$f")
-	d2=$(stat "$c.dropped_send_error_records" "$f")
-	d3=$(stat "$c.dropped_at_exit_records" "$f")
-	i=$(stat "$c.in_queue_records" "$f")
-	if [ -n "$q" ] && [ -n "$r" ] && [ -n "$d1" ] && [ -n "$d2" ] &&
-	    [ -n "$d3" ] && [ "$i" = 0 ] && [ "$q" -eq $((r + d1 + d2 + d3)) ]
-	then
-		ok "$desc ($q queued = $r sent + $((d1 + d2 + d3)) dropped," \
-		    "0 in queue)"
-		return 0
-	fi
-	not_ok "$desc"
-	diag "queued=$q sent=$r dropped=$d1+$d2+$d3 in_queue=$i"
-	return 1
-}
 
 # check_creds DESC PID UID GID [ROOT]: every thread of PID runs as UID:GID
 # (all four ids), with GID as its only group and no capability; the

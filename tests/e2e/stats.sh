@@ -40,27 +40,6 @@ F=$E2E_TMP/stats.json
 ERR=$E2E_TMP/pfflowd.err
 PF_PID=
 
-# last_dump ERR: the last stats dump in a pfflowd stderr file, "name value"
-# lines only.  Every dump lists the same counters in the same order, so the
-# last one starts at the last line naming the first counter of the first.
-last_dump()
-{
-	awk '!/^[A-Za-z0-9_.]+ [0-9]+$/ { next }
-	    first == "" { first = $1 }
-	    $1 == first { n = 0 }
-	    { l[n++] = $0 }
-	    END { for (i = 0; i < n; i++) print l[i] }' "$1"
-}
-
-# n_dumps ERR: how many dumps ERR holds (lines naming the first counter).
-n_dumps()
-{
-	awk '!/^[A-Za-z0-9_.]+ [0-9]+$/ { next }
-	    first == "" { first = $1 }
-	    $1 == first { n++ }
-	    END { print n + 0 }' "$1" 2>/dev/null || echo 0
-}
-
 # usr1_dump OUT: SIGUSR1, wait (~5 s) until that dump is there and
 # complete (one more dump, and stderr no longer growing), write it to OUT.
 # 1 if pfflowd did not answer.

@@ -465,7 +465,7 @@ conf_parse_args_at(struct conf *c, int argc, char **argv, int dirfd,
 	const char *cli_specs[CONF_MAX_COLLECTORS];
 	unsigned n_cli = 0, i;
 	enum conf_result res = CONF_ERROR;
-	int ac, ch, pass;
+	int ac, ch, pass, cli_input = 0;
 
 	conf_defaults(c);
 	if (av == NULL) {
@@ -479,7 +479,12 @@ conf_parse_args_at(struct conf *c, int argc, char **argv, int dirfd,
 	 * the rest over the file, so the command line wins.
 	 */
 	for (pass = 0; pass < 2; pass++) {
-		optind = 1;
+		/*
+		 * 0, not 1: glibc then also forgets where it was inside a
+		 * cluster of flags, which a parse that stopped on an error
+		 * (or a reload's re-parse) would otherwise leave behind.
+		 */
+		optind = 0;
 		while ((ch = getopt_long(ac, av, ":dDhf:i:n:p:r:S:v:t:",
 		    long_opts, NULL)) != -1) {
 			if (ch == ':' || ch == '?') {
@@ -517,7 +522,18 @@ conf_parse_args_at(struct conf *c, int argc, char **argv, int dirfd,
 				break;
 			case 'r':
 			case 'i':
-				/* One input: the flag's replaces the file's. */
+				/*
+				 * One input: a flag's replaces the file's, but
+				 * -r and -i together are a contradiction.
+				 */
+				if (cli_input != 0 && cli_input != ch) {
+					snprintf(err, errlen, "-r '%s' and -i '%s' "
+					    "exclude each other", ch == 'r' ?
+					    optarg : c->file, ch == 'i' ? optarg :
+					    c->iface);
+					goto out;
+				}
+				cli_input = ch;
 				c->file = c->iface = NULL;
 				if (set_opt(c, ch, optarg, err, errlen) != 0)
 					goto out;

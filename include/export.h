@@ -27,6 +27,9 @@ struct export_conf {
 	bool		file_mode;	/* times from the capture; lossless */
 	bool		debug;		/* -D: one line per flow on stderr */
 	unsigned	drain_ms;	/* live shutdown: queue flush deadline */
+	/* Called on the exporter thread once done is set (or NULL). */
+	void		(*on_done)(void *arg);
+	void		*on_done_arg;
 };
 
 struct export_stats {
@@ -78,6 +81,10 @@ struct export_set *export_swap_set(struct export *x, struct export_set *s);
 
 /* The set in use; main thread (the only one that changes it). */
 const struct export_set *export_current_set(const struct export *x);
+
+/* Set conf.on_done before the thread starts.  Main thread. */
+void	export_set_on_done(struct export *x, void (*fn)(void *arg),
+	    void *arg);
 
 int	export_start(struct export *x);	/* 0 or a positive errno */
 void	export_join(struct export *x);

@@ -27,8 +27,13 @@ struct pipeline;
 struct pipeline *pipeline_create(const struct conf *conf, char *err,
 	    size_t errlen);
 
-/* Start export, decoders, capture (downstream first).  0 or errno. */
-int	pipeline_start(struct pipeline *p);
+/*
+ * Start export, decoders, capture (downstream first).  on_done (may be
+ * NULL) is called on the exporter thread when everything is sent, so the
+ * caller need not poll pipeline_finished().  0 or errno.
+ */
+int	pipeline_start(struct pipeline *p, void (*on_done)(void *arg),
+	    void *arg);
 
 /* Ask capture to stop; the rest drains.  Any thread. */
 void	pipeline_stop(struct pipeline *p);

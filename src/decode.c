@@ -124,7 +124,9 @@ static void *
 decode_thread(void *arg)
 {
 	struct decode *d = arg;
-	struct pfsync_sink sink = { on_event, d, owns,
+	/* One decoder owns every state: no need to hash each message. */
+	struct pfsync_sink sink = { on_event, d,
+	    d->conf.n_decoders > 1 ? owns : NULL,
 	    d->index == 0 ? &d->st.parse : &d->not_reported };
 	struct backoff bo;
 	struct frame *f;

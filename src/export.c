@@ -421,7 +421,16 @@ export_thread(void *arg)
 	urcu_memb_unregister_thread();
 	fflush(stderr);
 	__atomic_store_n(&x->done, 1, __ATOMIC_RELEASE);
+	if (x->conf.on_done != NULL)
+		x->conf.on_done(x->conf.on_done_arg);
 	return NULL;
+}
+
+void
+export_set_on_done(struct export *x, void (*fn)(void *arg), void *arg)
+{
+	x->conf.on_done = fn;
+	x->conf.on_done_arg = arg;
 }
 
 int

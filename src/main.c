@@ -4,6 +4,7 @@
  * is in libpfflowd.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
 
 #define MAIN_TICK_NS	100000000L	/* how often main checks for the end */
 
-enum main_action { ACT_STOP, ACT_DUMP, ACT_RELOAD, ACT_IGNORE };
+enum main_action { ACT_STOP, ACT_DUMP, ACT_RELOAD, ACT_WAKE, ACT_IGNORE };
 
 /* Every signal main handles, and what it means. */
 static const struct {
@@ -31,8 +32,16 @@ static const struct {
 	{ SIGINT, ACT_STOP },
 	{ SIGUSR1, ACT_DUMP },
 	{ SIGHUP, ACT_RELOAD },
+	{ SIGUSR2, ACT_WAKE },	/* the exporter is done: look now */
 	{ SIGPIPE, ACT_IGNORE },
 };
+
+/* On the exporter thread: wake main from sigtimedwait at once. */
+static void
+wake_main(void *arg)
+{
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+}
 
 /* What main keeps between the pieces below. */
 struct daemon_state {
@@ -233,6 +242,7 @@ int
 main(int argc, char **argv)
 {
 	static struct daemon_state d;
+	static pthread_t main_thread;
 	sigset_t sigs;
 	siginfo_t si;
 	struct timespec tick = { 0, MAIN_TICK_NS };
@@ -290,7 +300,8 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
-	if ((rc = pipeline_start(d.p)) != 0) {
+	main_thread = pthread_self();
+	if ((rc = pipeline_start(d.p, wake_main, &main_thread)) != 0) {
 		log_err("cannot start threads: %s", strerror(rc));
 		return 1;
 	}
@@ -326,6 +337,7 @@ main(int argc, char **argv)
 				    strsignal(sig));
 				pipeline_stop(d.p);
 				break;
+			case ACT_WAKE:
 			case ACT_IGNORE:
 				break;
 			}

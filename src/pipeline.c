@@ -172,11 +172,12 @@ fail:
 }
 
 int
-pipeline_start(struct pipeline *p)
+pipeline_start(struct pipeline *p, void (*on_done)(void *arg), void *arg)
 {
 	unsigned i;
 	int rc;
 
+	export_set_on_done(p->exp, on_done, arg);
 	/* Consumers first, so nothing waits on a thread that is not there. */
 	if ((rc = export_start(p->exp)) != 0)
 		return rc;

@@ -391,11 +391,32 @@ start_nfcapd_any()
 
 # stop_nfcapd: SIGTERM the running nfcapd and wait (at most ~10 s) until it
 # has exited, i.e. renamed nfcapd.current.* to its final flow file.
+# udp_rx_queued PORT: bytes waiting in the receive queue of the UDP socket
+# bound to PORT (0 when none), from /proc/net/udp{,6}.
+udp_rx_queued()
+{
+	local hex sum=0
+	# Field 5 is tx_queue:rx_queue in hex (plain awk has no hex input).
+	for hex in $(cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+	    awk -v p="$(printf '%04X' "$1")" 'NR > 1 { split($2, a, ":")
+		if (a[2] == p) { split($5, q, ":"); print q[2] } }'); do
+		sum=$((sum + 16#$hex))
+	done
+	echo "$sum"
+}
+
 stop_nfcapd()
 {
-	local pid=$NFCAPD_PID
+	local pid=$NFCAPD_PID n=50
 	[ -n "$pid" ] || return 0
 	NFCAPD_PID=
+	# Datagrams still queued on its socket would be lost to SIGTERM: let
+	# nfcapd read them first (bounded, ~5 s).
+	while [ -n "${NFCAPD_PORT:-}" ] && [ "$n" -gt 0 ] &&
+	    [ "$(udp_rx_queued "$NFCAPD_PORT")" != 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
 	kill -TERM "$pid" 2>/dev/null
 	if ! _wait_gone "$pid" 100; then
 		diag "nfcapd $pid did not exit within 10 s of SIGTERM; killing"

@@ -224,7 +224,7 @@ run_pipeline(const char *file, unsigned threads, struct received *rx)
 	p = pipeline_create(&c, err, sizeof(err));
 	if (p == NULL)
 		fail_msg("pipeline_create: %s", err);
-	assert_int_equal(pipeline_start(p), 0);
+	assert_int_equal(pipeline_start(p, NULL, NULL), 0);
 	while (!pipeline_finished(p))
 		nanosleep(&tick, NULL);
 	pipeline_join(p);
@@ -281,7 +281,7 @@ test_stop_drains(void **state)
 	c.debug = false;	/* -D only to run without a collector */
 	p = pipeline_create(&c, err, sizeof(err));
 	assert_non_null(p);
-	assert_int_equal(pipeline_start(p), 0);
+	assert_int_equal(pipeline_start(p, NULL, NULL), 0);
 	pipeline_stop(p);
 	while (!pipeline_finished(p))
 		nanosleep(&tick, NULL);

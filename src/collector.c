@@ -417,6 +417,13 @@ collector_flush(struct collector *c)
 		    &c->st.dropped_send_error_records);
 	}
 	STAT_SET(c->st.in_queue_datagrams, collector_queued(c));
+	/*
+	 * An empty queue starts over at slot 0: a collector that keeps up
+	 * then cycles through a few warm slots instead of walking (and
+	 * page-faulting) through the whole, mostly idle, queue.
+	 */
+	if (collector_queued(c) == 0)
+		c->q_head = c->q_tail = 0;
 	return collector_queued(c) > 0;
 }
 

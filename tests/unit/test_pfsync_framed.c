@@ -26,6 +26,9 @@
 #include "pfsync.h"
 #include "wire/pfsync.h"
 
+#define MAX_EV	600		/* events the recording sink keeps */
+#include "pfsync_fixture.h"
+
 /* ------------------------------------------------------------ wire-spec */
 
 /* Framed header (spec 5.1): version, pad, len (BE16), pfcksum 4/16. */
@@ -244,35 +247,6 @@ static const struct lay_info {
 
 /* ------------------------------------------------------------- helpers */
 
-static void
-put8(uint8_t *p, size_t off, unsigned v)
-{
-	p[off] = (uint8_t)v;
-}
-
-static void
-put16(uint8_t *p, size_t off, unsigned v)
-{
-	p[off] = (uint8_t)(v >> 8);
-	p[off + 1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, size_t off, uint32_t v)
-{
-	p[off] = (uint8_t)(v >> 24);
-	p[off + 1] = (uint8_t)(v >> 16);
-	p[off + 2] = (uint8_t)(v >> 8);
-	p[off + 3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, size_t off, uint64_t v)
-{
-	put32(p, off, (uint32_t)(v >> 32));
-	put32(p, off + 4, (uint32_t)v);
-}
-
 static unsigned
 get16(const uint8_t *p, size_t off)
 {
@@ -291,31 +265,6 @@ struct fields {
 	uint32_t	creatorid;
 	uint8_t		proto, direction, timeout;
 };
-
-/*
- * An address: IPv4 in the first 4 bytes (rest zero, as pf_addr), or a
- * 2001:db8::/32 IPv6 address; tag makes each one different.
- */
-static void
-make_addr(uint8_t a[16], uint8_t af, uint8_t tag)
-{
-	unsigned i;
-
-	memset(a, 0, 16);
-	if (af == 4) {
-		a[0] = 10;
-		a[1] = tag;
-		a[2] = (uint8_t)(tag ^ 0x5a);
-		a[3] = (uint8_t)(tag + 1);
-		return;
-	}
-	a[0] = 0x20;
-	a[1] = 0x01;
-	a[2] = 0x0d;
-	a[3] = 0xb8;
-	for (i = 4; i < 16; i++)
-		a[i] = (uint8_t)(tag + i);
-}
 
 /*
  * Values for state number n.  Ports have different high and low bytes (a
@@ -662,52 +611,7 @@ put_clr(uint8_t *m, const char *ifname, uint32_t creatorid)
 	put32(m, 16, creatorid);
 }
 
-/* ---------------------------------------------------------------- sink */
-
-#define MAX_EV	600
-struct seen {
-	unsigned		n;
-	struct pf_state_event	ev[MAX_EV];
-};
-
-static struct seen seen;
-
-static void
-sink_event(void *ctx, const struct pf_state_event *ev)
-{
-	struct seen *s = ctx;
-
-	if (s->n < MAX_EV)
-		s->ev[s->n] = *ev;
-	s->n++;
-}
-
-static const struct pfsync_sink sink = { .event = sink_event, .ctx = &seen };
-
-/*
- * Parse p[0..len) into fresh stats and a fresh seen; check the bookkeeping
- * that must hold for every frame.
- */
-static void
-parse(const uint8_t *p, size_t len, struct pfsync_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	memset(&seen, 0, sizeof(seen));
-	pfsync_parse(p, len, &sink, st);
-	assert_int_equal(st->frames, 1);
-	assert_int_equal(st->events, seen.n);
-}
-
-static uint64_t
-n_bad(const struct pfsync_stats *st)
-{
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < PFSYNC_BAD_MAX; i++)
-		n += st->bad[i];
-	return n;
-}
+/* ---------------------------------------------------------- assertions */
 
 static uint64_t
 n_flavour(const struct pfsync_stats *st)
@@ -718,16 +622,6 @@ n_flavour(const struct pfsync_stats *st)
 	for (i = 0; i < PFSYNC_FLAVOUR_MAX; i++)
 		n += st->by_flavour[i];
 	return n;
-}
-
-static void
-assert_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		assert_int_equal(b[i], 0);
 }
 
 static void
@@ -1497,7 +1391,7 @@ test_mixed_sections(void **state)
 static void
 test_short_header(void **state)
 {
-	uint8_t *buf;
+	uint8_t whole[HDR_LEN];
 	struct pfsync_stats st;
 	size_t n;
 	unsigned v;
@@ -1505,18 +1399,13 @@ test_short_header(void **state)
 	(void)state;
 	for (v = 5; v <= 6; v++) {
 		/* 1..19 bytes of a header saying version v, len 20. */
+		memset(whole, 0, sizeof(whole));
+		whole[H_VERSION] = (uint8_t)v;
+		put16(whole, H_LEN, HDR_LEN);
 		for (n = 1; n < HDR_LEN; n++) {
-			buf = calloc(1, n);
-			assert_non_null(buf);
-			buf[0] = (uint8_t)v;
-			if (n >= 4)
-				put16(buf, H_LEN, HDR_LEN);
-			parse(buf, n, &st);
-			assert_int_equal(seen.n, 0);
+			parse_exact(whole, n, &st);
+			assert_short_header(&st);
 			assert_int_equal(st.by_version[v], 1);
-			assert_int_equal(st.bad[PFSYNC_BAD_SHORT_HEADER], 1);
-			assert_int_equal(n_bad(&st), 1);
-			free(buf);
 		}
 	}
 	/* A bare 20-byte header, len 20: empty, fine. */
@@ -2157,7 +2046,6 @@ test_prefixes(void **state)
 	static struct seen full;
 	struct pfsync_stats st;
 	const struct frame *fr;
-	uint8_t *buf;
 	size_t n;
 	unsigned b, s, want, k;
 
@@ -2170,16 +2058,9 @@ test_prefixes(void **state)
 		assert_int_equal(n_bad(&st), 0);
 		full = seen;
 		for (n = 0; n <= fr->len; n++) {
-			buf = malloc(n ? n : 1);
-			assert_non_null(buf);
-			memcpy(buf, fr->b, n);
-			parse(buf, n, &st);
-			free(buf);
+			parse_exact(fr->b, n, &st);
 			if (n < HDR_LEN) {
-				assert_int_equal(seen.n, 0);
-				assert_int_equal(
-				    st.bad[PFSYNC_BAD_SHORT_HEADER], 1);
-				assert_int_equal(n_bad(&st), 1);
+				assert_short_header(&st);
 				continue;
 			}
 			if (n == fr->len) {
@@ -2201,19 +2082,6 @@ test_prefixes(void **state)
 			    st.bad[PFSYNC_BAD_TRAILING]);
 		}
 	}
-}
-
-/* xorshift32: a fixed sequence, so a failure reproduces. */
-static uint32_t
-rnd(uint32_t *s)
-{
-	uint32_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
 }
 
 /* One random change of the kind a broken or hostile sender makes. */
@@ -2272,7 +2140,6 @@ test_mutations(void **state)
 	uint64_t n_msgs;
 	unsigned iter, i, k, n_mut;
 	size_t len;
-	uint8_t *buf;
 
 	(void)state;
 	build_bases();
@@ -2284,32 +2151,13 @@ test_mutations(void **state)
 		n_mut = 1 + rnd(&seed) % 4;
 		for (k = 0; k < n_mut; k++)
 			mutate(work, &len, fr, &seed);
-		buf = malloc(len ? len : 1);
-		assert_non_null(buf);
-		memcpy(buf, work, len);
-		parse(buf, len, &st);
-		free(buf);
+		parse_exact(work, len, &st);
 		assert_true(n_flavour(&st) <= 1);
 		for (n_msgs = 0, i = 0; i < PFSYNC_MSG_MAX; i++)
 			if (i != PFSYNC_MSG_EOF)
 				n_msgs += st.msgs[i];
 		assert_true(st.events <= n_msgs);
-		for (i = 0; i < seen.n && i < MAX_EV; i++) {
-			const struct pf_state_event *ev = &seen.ev[i];
-
-			assert_true(ev->kind < PF_EV_MAX);
-			assert_true(ev->version == 5 || ev->version == 6);
-			assert_true(memchr(ev->ifname, '\0',
-			    sizeof(ev->ifname)) != NULL);
-			if (ev->kind == PF_EV_INSERT ||
-			    ev->kind == PF_EV_UPDATE ||
-			    ev->kind == PF_EV_DELETE) {
-				assert_true(ev->af == 4 || ev->af == 6);
-				assert_true(ev->direction == PFSYNC_DIR_IN ||
-				    ev->direction == PFSYNC_DIR_OUT);
-				assert_true(ev->has_counters);
-			}
-		}
+		assert_events_sane(5, 6, 1);
 	}
 }
 

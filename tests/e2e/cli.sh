@@ -75,7 +75,7 @@ good_case()
 	fi
 }
 
-plan 22
+plan 23
 
 P=$(free_udp_port) || bail_out "no free UDP port"
 C="127.0.0.1:$P"
@@ -140,6 +140,16 @@ else
 	not_ok "-h prints a usage listing every option"
 	diag "missing:${missing:- (none; but no 'usage')}"
 	diag_file "$E2E_TMP/h.all"
+fi
+
+# The README's option list is the --help text, word for word.
+"$PFFLOWD" -h >"$E2E_TMP/help.txt" 2>&1
+if python3 -c 'import sys; sys.exit(open(sys.argv[1]).read().strip() not in
+    open(sys.argv[2]).read())' "$E2E_TMP/help.txt" "$top_srcdir/README"; then
+	ok "README holds pfflowd -h verbatim"
+else
+	not_ok "README holds pfflowd -h verbatim"
+	diag "update the Options section of README from 'pfflowd -h'"
 fi
 
 finish

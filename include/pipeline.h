@@ -66,7 +66,4 @@ struct pipeline_reload_result {
 int	pipeline_reload(struct pipeline *p, const struct conf *conf,
 	    char *err, size_t errlen, struct pipeline_reload_result *res);
 
-/* Monotonic clock, ns. */
-int64_t	pipeline_mono_ns(void);
-
 #endif /* PFF_PIPELINE_H */

@@ -11,6 +11,7 @@
 
 #include <pcap/pcap.h>
 
+#include "clock.h"
 #include "backoff.h"
 #include "capture.h"
 #include "stats.h"
@@ -301,15 +302,6 @@ read_file(struct capture *cap)
 	}
 }
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void
 update_pcap_stats(struct capture *cap)
 {
@@ -331,7 +323,7 @@ update_pcap_stats(struct capture *cap)
 static void
 read_live(struct capture *cap)
 {
-	int64_t next_stats = mono_ns() + PCAP_STATS_NS;
+	int64_t next_stats = clock_mono_ns() + PCAP_STATS_NS;
 	struct pollfd pfd = { pcap_get_selectable_fd(cap->pcap), POLLIN, 0 };
 	int rc;
 
@@ -347,9 +339,9 @@ read_live(struct capture *cap)
 			    pcap_geterr(cap->pcap));
 			break;
 		}
-		if (mono_ns() >= next_stats) {
+		if (clock_mono_ns() >= next_stats) {
 			update_pcap_stats(cap);
-			next_stats = mono_ns() + PCAP_STATS_NS;
+			next_stats = clock_mono_ns() + PCAP_STATS_NS;
 		}
 	}
 	update_pcap_stats(cap);

@@ -11,20 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "conf.h"
 #include "stats.h"
 
 #define RETRY_NS	100000L		/* wait on a full socket buffer */
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void
 sleep_ns(long ns)
@@ -275,7 +267,7 @@ collector_open(struct collector *c, char *err, size_t errlen)
 		return -1;
 	}
 	c->tokens = c->conf.burst;
-	c->refill_ns = c->rate_window_ns = mono_ns();
+	c->refill_ns = c->rate_window_ns = clock_mono_ns();
 	return 0;
 }
 
@@ -297,7 +289,7 @@ pacing_allow(struct collector *c, unsigned want)
 
 	if (c->conf.rate == 0)
 		return want;
-	now = mono_ns();
+	now = clock_mono_ns();
 	c->tokens += (double)(now - c->refill_ns) * c->conf.rate / 1e9;
 	if (c->tokens > c->conf.burst)
 		c->tokens = c->conf.burst;
@@ -342,7 +334,7 @@ drop_head(struct collector *c, uint64_t *dgrams, uint64_t *records)
 static void
 update_rate(struct collector *c, unsigned sent)
 {
-	int64_t now = mono_ns();
+	int64_t now = clock_mono_ns();
 
 	c->rate_count += sent;
 	if (now - c->rate_window_ns >= 1000000000LL) {
@@ -468,7 +460,7 @@ collector_enqueue(struct collector *c, const struct nf_body *b,
 void
 collector_drain(struct collector *c, int64_t deadline_ns)
 {
-	while (collector_flush(c) && mono_ns() < deadline_ns)
+	while (collector_flush(c) && clock_mono_ns() < deadline_ns)
 		sleep_ns(pacing_delay_ns(c));
 	while (collector_queued(c) > 0)
 		drop_head(c, &c->st.dropped_at_exit_datagrams,

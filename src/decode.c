@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "backoff.h"
 #include "decode.h"
 #include "flow.h"
@@ -111,15 +112,6 @@ tick(struct decode *d, uint64_t now_ms)
 	}
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void *
 decode_thread(void *arg)
 {
@@ -149,7 +141,7 @@ decode_thread(void *arg)
 			continue;
 		}
 		if (d->conf.live && bo.n >= BACKOFF_YIELDS)
-			tick(d, wall_ms());	/* idle: vDSO, no syscall */
+			tick(d, clock_wall_ms());	/* idle: vDSO, no syscall */
 		/*
 		 * Empty.  Once capture has said it is done (acquire pairs
 		 * with its release), one more empty look means drained.

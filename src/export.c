@@ -9,6 +9,7 @@
 
 #include <urcu/urcu-memb.h>
 
+#include "clock.h"
 #include "backoff.h"
 #include "export.h"
 #include "flow.h"
@@ -66,24 +67,6 @@ struct export {
 	int			 done;		/* atomic release */
 	struct export_stats	 st;
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Group collectors into targets: same group name, one target. */
 struct export_set *
@@ -217,7 +200,7 @@ seal(struct export *x, struct builder *bl)
 	if (b->n_records == 0)
 		return;
 	if (!x->conf.file_mode) {
-		uint64_t now = wall_ms();
+		uint64_t now = clock_wall_ms();
 
 		if (now > export_ms)
 			export_ms = now;
@@ -239,7 +222,7 @@ add_record(struct export *x, struct builder *bl, const struct flow_record *r,
 	if (!bl->in_use)
 		return;
 	if (bl->cur.n_records == 0)
-		bl->started_ns = mono_ns();
+		bl->started_ns = clock_mono_ns();
 	nf_body_add(&bl->cur, r, pk, by);
 	if (nf_body_full(&bl->cur))
 		seal(x, bl);
@@ -366,7 +349,7 @@ drain_all(struct export_set *s, int64_t deadline_ns)
 	bool left = true;
 	unsigned c;
 
-	while (left && mono_ns() < deadline_ns) {
+	while (left && clock_mono_ns() < deadline_ns) {
 		left = false;
 		for (c = 0; c < s->n_coll; c++)
 			left |= collector_flush(s->coll[c]);
@@ -399,8 +382,8 @@ export_thread(void *arg)
 			continue;
 		}
 		/* Idle: nothing queued by the decoders right now. */
-		seal_old(x, &x->v5, mono_ns());
-		seal_old(x, &x->v1, mono_ns());
+		seal_old(x, &x->v5, clock_mono_ns());
+		seal_old(x, &x->v1, clock_mono_ns());
 		flush_collectors(x, true);
 		set_leave(x);
 		/* All decoders done (acquire) and one more empty drain. */
@@ -415,7 +398,7 @@ export_thread(void *arg)
 	seal(x, &x->v1);
 	/* File mode loses nothing: no deadline.  Live: a bounded wait. */
 	deadline = x->conf.file_mode ? INT64_MAX :
-	    mono_ns() + (int64_t)x->conf.drain_ms * 1000000;
+	    clock_mono_ns() + (int64_t)x->conf.drain_ms * 1000000;
 	drain_all(x->cur_set, deadline);
 	set_leave(x);
 	urcu_memb_unregister_thread();

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -75,15 +76,6 @@ report(const void *arg, const struct stats_emit *e)
 	pipeline_stats_report(arg, e);
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 write_stats_file(const struct daemon_state *d)
 {
@@ -91,7 +83,7 @@ write_stats_file(const struct daemon_state *d)
 
 	if (d->conf.stats_file == NULL)
 		return;
-	rc = stats_write_json(d->stats_dir, d->conf.stats_file, wall_ms(),
+	rc = stats_write_json(d->stats_dir, d->conf.stats_file, clock_wall_ms(),
 	    report, d->p);
 	if (rc != 0)
 		log_warn("cannot write stats file '%s': %s",
@@ -308,11 +300,11 @@ main(int argc, char **argv)
 	if (d.conf.file == NULL)
 		log_info("capturing on %s", d.conf.iface);
 
-	next_file_ms = wall_ms() + d.conf.stats_interval_s * 1000ULL;
+	next_file_ms = clock_wall_ms() + d.conf.stats_interval_s * 1000ULL;
 	while (!pipeline_finished(d.p)) {
-		if (d.conf.stats_file != NULL && wall_ms() >= next_file_ms) {
+		if (d.conf.stats_file != NULL && clock_wall_ms() >= next_file_ms) {
 			write_stats_file(&d);
-			next_file_ms = wall_ms() +
+			next_file_ms = clock_wall_ms() +
 			    d.conf.stats_interval_s * 1000ULL;
 		}
 		sig = sigtimedwait(&sigs, &si, &tick);

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "decode.h"
 #include "export.h"
@@ -282,7 +283,7 @@ pipeline_reload(struct pipeline *p, const struct conf *conf, char *err,
 	 * The grace period is over: the exporter no longer uses old, so the
 	 * collectors only old had are ours to flush and close.
 	 */
-	deadline = pipeline_mono_ns() + (int64_t)conf->drain_ms * 1000000;
+	deadline = clock_mono_ns() + (int64_t)conf->drain_ms * 1000000;
 	for (i = 0; i < export_set_size(old); i++) {
 		struct collector *c = export_set_get(old, i);
 		bool kept = false;
@@ -300,13 +301,4 @@ pipeline_reload(struct pipeline *p, const struct conf *conf, char *err,
 	}
 	close_set(old, set);
 	return 0;
-}
-
-int64_t
-pipeline_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

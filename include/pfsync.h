@@ -146,7 +146,8 @@ bool	pfsync_read_state(enum pfsync_layout l, struct cursor *m,
  * Count one parsed message of kind (enum pfsync_msg_kind) and hand it to
  * the sink as the sharding rules above say.  ev->kind is PF_EV_MAX for a
  * message that concerns no state; ok tells whether ev is usable, bad is a
- * pfsync_bad reason or -1.  Shared by the parsers.
+ * pfsync_bad reason or -1.  Shared by the parsers, which must already have
+ * skipped states the sink does not own (pfsync_unowned).
  */
 void	pfsync_deliver(const struct pfsync_sink *sink, struct pfsync_stats *st,
 	    unsigned kind, const struct pf_state_event *ev, bool ok, int bad);

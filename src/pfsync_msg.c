@@ -307,17 +307,17 @@ pfsync_deliver(const struct pfsync_sink *sink, struct pfsync_stats *st,
     unsigned kind, const struct pf_state_event *ev, bool ok, int bad)
 {
 	struct pfsync_stats *fst = pfsync_frame_stats(sink, st);
-	bool owned;
+	/*
+	 * The parser has already stepped over other decoders' states
+	 * (pfsync_unowned), so a state message here is ours; a CLEAR concerns
+	 * every decoder and is counted by the one reporting frames.
+	 */
+	bool owned = ev->kind != PF_EV_CLEAR || fst == st;
 
 	if (ev->kind == PF_EV_MAX) {		/* concerns no state */
 		STAT_INC(fst->msgs[kind]);
 		return;
 	}
-	if (ev->kind == PF_EV_CLEAR)
-		owned = fst == st;		/* counted once, applied by all */
-	else
-		owned = sink->owns == NULL ||
-		    sink->owns(sink->ctx, ev->creatorid, ev->id);
 	if (owned) {
 		STAT_INC(st->msgs[kind]);
 		if (bad >= 0)

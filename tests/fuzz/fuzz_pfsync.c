@@ -64,6 +64,15 @@ owns_half(void *ctx, uint32_t creatorid, uint64_t id)
 	return ((creatorid ^ id) & 1) == 0;
 }
 
+/* As that decoder: no other decoder's state may ever get through. */
+static void
+on_event_half(void *ctx, const struct pf_state_event *ev)
+{
+	if (ev->kind != PF_EV_CLEAR && !owns_half(NULL, ev->creatorid, ev->id))
+		abort();
+	on_event(ctx, ev);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -89,6 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nf_body_init(&body, 5);
 	pfsync_parse(frame, lf.len, &sink, &st);
 	/* Again as a second decoder would: owning half, frames elsewhere. */
+	sink.event = on_event_half;
 	sink.owns = owns_half;
 	sink.frame_st = &frame_st;
 	pfsync_parse(frame, lf.len, &sink, &st);

@@ -2,6 +2,7 @@
  * netflow.c - NetFlow v1/v5 encoding: 32-bit counter splitting, relative
  * times modulo 2^32, and the header stamped per collector.
  */
+#include <endian.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -15,20 +16,19 @@ _Static_assert(offsetof(struct nf5_wire_record, first) == 24, "First");
 /* Largest distance before the export time a collector can represent. */
 #define NF_MAX_AGE_MS	(UINT64_C(1) << 31)
 
-static void
+/* One store each: these run once per record on the exporter's hot path. */
+static inline void
 put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
 }
 
-static void
+static inline void
 put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static uint64_t
@@ -46,21 +46,6 @@ nf_records_needed(uint64_t packets, uint64_t bytes)
 	return n ? n : 1;
 }
 
-bool
-nf_split(uint64_t *pk, uint64_t *by, uint32_t *out_pk, uint32_t *out_by)
-{
-	uint64_t p = *pk < NF_COUNTER_MAX ? *pk : NF_COUNTER_MAX;
-	uint64_t b = *by < NF_COUNTER_MAX ? *by : NF_COUNTER_MAX;
-
-	if (p == 0 && b == 0)
-		return false;
-	*out_pk = (uint32_t)p;
-	*out_by = (uint32_t)b;
-	*pk -= p;
-	*by -= b;
-	return true;
-}
-
 void
 nf_body_init(struct nf_body *b, unsigned version)
 {
@@ -75,7 +60,8 @@ nf_body_init(struct nf_body *b, unsigned version)
  * v1 and v5 records put every field pfflowd fills at the same offsets:
  * both have prot at 38 (v5: pad1 36, tcp_flags 37; v1: pad1 36..37, its
  * tcp_flags at 40).  What pfsync cannot tell (nexthop, ifindexes, ToS, TCP
- * flags, AS, masks) stays zero.
+ * flags, AS, masks) stays zero.  First and Last (24..31) are left for
+ * nf_body_seal, which writes them for every record.
  */
 void
 nf_body_add(struct nf_body *b, const struct flow_record *r, uint32_t packets,
@@ -83,14 +69,18 @@ nf_body_add(struct nf_body *b, const struct flow_record *r, uint32_t packets,
 {
 	uint8_t *p = b->rec + (size_t)b->n_records * NF_REC_LEN;
 
-	memset(p, 0, NF_REC_LEN);
 	memcpy(p + 0, r->src, 4);	/* srcaddr, already network order */
 	memcpy(p + 4, r->dst, 4);	/* dstaddr */
+	memset(p + 8, 0, 8);		/* nexthop, input, output */
 	put32(p + 16, packets);		/* dPkts */
 	put32(p + 20, bytes);		/* dOctets */
 	put16(p + 32, r->src_port);
 	put16(p + 34, r->dst_port);
+	p[36] = 0;
+	p[37] = 0;
 	p[38] = r->proto;		/* prot */
+	p[39] = 0;
+	memset(p + 40, 0, 8);
 	b->first_ms[b->n_records] = r->first_ms;
 	b->last_ms[b->n_records] = r->last_ms;
 	if (r->seen_ms > b->export_ms)

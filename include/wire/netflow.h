@@ -105,9 +105,23 @@ void	nf_body_add(struct nf_body *b, const struct flow_record *r,
 
 /*
  * Split helper: take the next chunk of a 64-bit pair; returns false when
- * nothing remains.  Start with *pk = packets, *by = bytes.
+ * nothing remains.  Start with *pk = packets, *by = bytes.  Inline: the
+ * exporter calls it for every flow.
  */
-bool	nf_split(uint64_t *pk, uint64_t *by, uint32_t *out_pk, uint32_t *out_by);
+static inline bool
+nf_split(uint64_t *pk, uint64_t *by, uint32_t *out_pk, uint32_t *out_by)
+{
+	uint64_t p = *pk < NF_COUNTER_MAX ? *pk : NF_COUNTER_MAX;
+	uint64_t b = *by < NF_COUNTER_MAX ? *by : NF_COUNTER_MAX;
+
+	if (p == 0 && b == 0)
+		return false;
+	*out_pk = (uint32_t)p;
+	*out_by = (uint32_t)b;
+	*pk -= p;
+	*by -= b;
+	return true;
+}
 
 /*
  * Seal the body: export time export_ms (unix ms, >= every record's end) and

@@ -18,6 +18,21 @@
 
 #define DRAIN_BURST	256	/* records taken from one ring at a time */
 /*
+ * Records loaded ahead of use.  The decoders wrote them on another core,
+ * so each is a cache miss when its turn comes.  Measured on a cold stream
+ * of 1M records through the encoder: 23 ns a record without, 18 with 4
+ * ahead, 14 with 16, 13.7 with 32.
+ */
+#define PREFETCH_AHEAD	16
+
+static inline void
+prefetch_record(const struct flow_record *r)
+{
+	__builtin_prefetch(r);
+	__builtin_prefetch((const char *)r + sizeof(*r) - 1);
+}
+
+/*
  * SysUptime starts one day before the first export, so that pf states
  * older than the daemon (but younger than a day) still get a First that
  * needs no wrap; older ones wrap, which the modulo-2^32 rule allows.
@@ -263,18 +278,27 @@ export_record(struct export *x, const struct flow_record *r)
 		STAT_INC(x->st.split_flows);
 }
 
-/* Take what the decoders have queued; returns the number of records. */
+/*
+ * Take what the decoders have queued, reading the records in place, and
+ * loading each PREFETCH_AHEAD records before its turn; returns the number
+ * of records.
+ */
 static unsigned
 drain_rings(struct export *x)
 {
-	struct flow_record r;
-	unsigned i, k, got = 0;
+	const struct flow_record *r;
+	unsigned i, k, n, got = 0;
 
 	for (i = 0; i < x->n_rings; i++) {
-		for (k = 0; k < DRAIN_BURST && flow_ring_get(&x->rings[i], &r);
-		    k++)
-			export_record(x, &r);
-		got += k;
+		n = flow_ring_borrow(&x->rings[i], &r, DRAIN_BURST);
+		for (k = 0; k < n; k++) {
+			if (k + PREFETCH_AHEAD < n)
+				prefetch_record(&r[k + PREFETCH_AHEAD]);
+			export_record(x, &r[k]);
+		}
+		if (n > 0)
+			flow_ring_release(&x->rings[i], n);
+		got += n;
 	}
 	return got;
 }

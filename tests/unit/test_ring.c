@@ -1,7 +1,8 @@
 /*
  * test_ring.c - the SPSC ring wrappers under a real producer and consumer
  * thread: nothing lost, nothing duplicated, order kept, through many
- * wrap-arounds of a small ring.  Also run under ThreadSanitizer.
+ * wrap-arounds of a small ring; flow records read in place as the
+ * exporter reads them.  Also run under ThreadSanitizer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,37 +113,113 @@ flow_producer(void *arg)
 	return NULL;
 }
 
+/* Records are read in place, in bursts of at most max. */
 static void
-test_flow_ring_by_value(void **state)
+consume_flows(struct flow_job *j, unsigned max, uint64_t *bad)
 {
-	struct flow_job j;
-	struct flow_record rec;
+	const struct flow_record *rec = NULL;
 	struct backoff bo;
-	pthread_t t;
-	uint64_t expect = 1, bad = 0;
+	uint64_t expect = 1;
 	uint8_t src[16];
+	unsigned k, n;
 
-	(void)state;
-	assert_int_equal(flow_ring_init(&j.r, RING_SIZE), 0);
-	assert_int_equal(pthread_create(&t, NULL, flow_producer, &j), 0);
 	backoff_init(&bo, false);
 	while (expect <= N_ITEMS) {
-		if (!flow_ring_get(&j.r, &rec)) {
+		if ((n = flow_ring_borrow(&j->r, &rec, max)) == 0) {
 			backoff_wait(&bo);
 			continue;
 		}
-		memset(src, (int)(expect & 0xff), sizeof(src));
-		if (rec.packets != expect || rec.bytes != expect * 1000 ||
-		    rec.first_ms != ~expect ||
-		    rec.src_port != (uint16_t)expect ||
-		    memcmp(rec.src, src, sizeof(src)) != 0)
-			bad++;
-		expect++;
+		if (n > max)
+			(*bad)++;
+		for (k = 0; k < n; k++, expect++) {
+			memset(src, (int)(expect & 0xff), sizeof(src));
+			if (rec[k].packets != expect ||
+			    rec[k].bytes != expect * 1000 ||
+			    rec[k].first_ms != ~expect ||
+			    rec[k].src_port != (uint16_t)expect ||
+			    memcmp(rec[k].src, src, sizeof(src)) != 0)
+				(*bad)++;
+		}
+		flow_ring_release(&j->r, n);
 	}
+}
+
+static void
+run_flow_job(unsigned max)
+{
+	const struct flow_record *rec = NULL;
+	struct flow_job j;
+	pthread_t t;
+	uint64_t bad = 0;
+
+	assert_int_equal(flow_ring_init(&j.r, RING_SIZE), 0);
+	assert_int_equal(pthread_create(&t, NULL, flow_producer, &j), 0);
+	consume_flows(&j, max, &bad);
 	pthread_join(t, NULL);
-	assert_false(flow_ring_get(&j.r, &rec));
+	assert_int_equal(flow_ring_borrow(&j.r, &rec, max), 0);
 	assert_int_equal(bad, 0);
 	flow_ring_fini(&j.r);
+}
+
+/* One at a time: every hand-off is a full/empty race. */
+static void
+test_flow_ring_one_by_one(void **state)
+{
+	(void)state;
+	run_flow_job(1);
+}
+
+/* Bursts larger than the ring: borrows stop at the end of the buffer. */
+static void
+test_flow_ring_bursts(void **state)
+{
+	(void)state;
+	run_flow_job(RING_SIZE * 2);
+}
+
+/*
+ * Single-threaded: a borrow never crosses the end of the buffer, never
+ * exceeds max, and the records released make room for exactly as many.
+ */
+static void
+test_flow_ring_borrow_bounds(void **state)
+{
+	const struct flow_record *rec = NULL;
+	struct flow_record in;
+	struct flow_ring r;
+	unsigned i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	assert_int_equal(flow_ring_init(&r, 8), 0);
+	assert_int_equal(flow_ring_borrow(&r, &rec, 8), 0);
+	for (i = 0; i < 7; i++) {
+		in.state_id = i;
+		assert_true(flow_ring_put(&r, &in));
+	}
+	assert_false(flow_ring_put(&r, &in));		/* holds 7 */
+	assert_int_equal(flow_ring_borrow(&r, &rec, 3), 3);
+	assert_int_equal(rec[0].state_id, 0);
+	assert_int_equal(rec[2].state_id, 2);
+	/* Borrowed is not released: still full. */
+	assert_false(flow_ring_put(&r, &in));
+	flow_ring_release(&r, 3);
+	for (i = 7; i < 10; i++) {
+		in.state_id = i;
+		assert_true(flow_ring_put(&r, &in));	/* slots 7, 0, 1 */
+	}
+	assert_false(flow_ring_put(&r, &in));
+	/* 3..7 before the end of the buffer, then 8 and 9 at its start. */
+	assert_int_equal(flow_ring_borrow(&r, &rec, 100), 5);
+	assert_int_equal(rec[0].state_id, 3);
+	assert_int_equal(rec[4].state_id, 7);
+	flow_ring_release(&r, 5);
+	assert_int_equal(flow_ring_borrow(&r, &rec, 100), 2);
+	assert_int_equal(rec[0].state_id, 8);
+	assert_int_equal(rec[1].state_id, 9);
+	flow_ring_release(&r, 2);
+	assert_int_equal(flow_ring_borrow(&r, &rec, 100), 0);
+	flow_ring_fini(&r);
 }
 
 int
@@ -151,7 +228,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ptr_ring_capacity),
 		cmocka_unit_test(test_ptr_ring_spsc),
-		cmocka_unit_test(test_flow_ring_by_value),
+		cmocka_unit_test(test_flow_ring_borrow_bounds),
+		cmocka_unit_test(test_flow_ring_one_by_one),
+		cmocka_unit_test(test_flow_ring_bursts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,11 +31,13 @@ struct stats_emit;
 #define COLLECTOR_ERRNO_MAX	256	/* errno values counted one by one */
 #define COLLECTOR_SPEC_MAX	300
 #define COLLECTOR_GROUP_MAX	32
+#define COLLECTOR_ORIGIN_MAX	256
 #define COLLECTOR_SEND_BATCH	64	/* datagrams per sendmmsg */
 #define NF_MAX_DGRAM_LEN	(NF5_HDR_LEN + NF5_MAX_RECORDS * NF_REC_LEN)
 
 struct collector_conf {
 	char		spec[COLLECTOR_SPEC_MAX];	/* as the user wrote it */
+	char		origin[COLLECTOR_ORIGIN_MAX];	/* "FILE:LINE" or "" */
 	struct sockaddr_storage addr;
 	socklen_t	addrlen;
 	struct sockaddr_storage source;		/* bind here first, if set */
@@ -109,6 +111,13 @@ int	collector_parse(struct collector_conf *c, const char *spec, char *err,
 /* Parse "HOST:PORT" alone into addr (no options).  Same contract. */
 int	collector_parse_addr(const char *spec, struct sockaddr_storage *addr,
 	    socklen_t *addrlen, bool port_required, char *err, size_t errlen);
+
+/*
+ * Put "ORIGIN: " in front of err, the reason a collector failed to parse
+ * or open, so a configuration file's user is pointed at the line.  No-op
+ * for an empty or NULL origin (a collector given with -n).
+ */
+void	collector_err_origin(const char *origin, char *err, size_t errlen);
 
 /* Open, bind, connect the socket; allocate the queue.  Main thread. */
 int	collector_open(struct collector *c, char *err, size_t errlen);

@@ -42,7 +42,7 @@
 
 #define CONF_DEFAULT_USER	"_pfflowd"
 #define CONF_DEFAULT_CHROOT	"/var/empty"
-#define CONF_MAX_STRINGS	64
+#define CONF_MAX_STRINGS	96
 
 struct conf {
 	const char	*config_file;	/* -f: pfflowd.conf, or NULL */
@@ -72,6 +72,8 @@ struct conf {
 	/* Collector defaults, and the collectors as "ADDR,opt=val..." */
 	unsigned	 rate, burst, queue, engine_type, engine_id;
 	const char	*specs[CONF_MAX_COLLECTORS];
+	/* "FILE:LINE" of a spec from the -f file, for its errors; NULL: -n */
+	const char	*spec_origin[CONF_MAX_COLLECTORS];
 	unsigned	 n_specs;
 	struct collector_conf collectors[CONF_MAX_COLLECTORS];
 	unsigned	 n_collectors;

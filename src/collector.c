@@ -147,9 +147,9 @@ collector_option(struct collector_conf *c, const char *spec, char *kv,
 	}
 	*val++ = '\0';
 	if (strcmp(kv, "version") == 0) {
-		if (option_uint(spec, kv, val, 1, 5, &v, err, errlen))
-			return -1;
-		if (v != 1 && v != 5) {
+		/* Two values, not a range: the message names both. */
+		v = strcmp(val, "1") == 0 ? 1 : strcmp(val, "5") == 0 ? 5 : 0;
+		if (v == 0) {
 			snprintf(err, errlen, "collector '%s': bad version "
 			    "'%s': expected 1 or 5", spec, val);
 			return -1;
@@ -221,6 +221,17 @@ collector_parse(struct collector_conf *c, const char *spec, char *err,
 	}
 	snprintf(c->spec, sizeof(c->spec), "%s", spec);
 	return 0;
+}
+
+void
+collector_err_origin(const char *origin, char *err, size_t errlen)
+{
+	char why[512];
+
+	if (origin == NULL || origin[0] == '\0' || errlen == 0)
+		return;
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, errlen, "%s: %s", origin, why);
 }
 
 int

@@ -278,6 +278,7 @@ conf_set(struct conf *c, const char *key, const char *val, char *err,
 			    "%d)", CONF_MAX_COLLECTORS);
 			return -1;
 		}
+		c->spec_origin[c->n_specs] = NULL;	/* conf_file sets it */
 		return set_string(c, &c->specs[c->n_specs++], val, err,
 		    errlen);
 	}
@@ -614,8 +615,13 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		cc->queue = c->queue;
 		cc->engine_type = (uint8_t)c->engine_type;
 		cc->engine_id = (uint8_t)c->engine_id;
-		if (collector_parse(cc, c->specs[i], err, errlen) != 0)
+		if (collector_parse(cc, c->specs[i], err, errlen) != 0) {
+			collector_err_origin(c->spec_origin[i], err, errlen);
 			return -1;
+		}
+		if (c->spec_origin[i] != NULL)
+			snprintf(cc->origin, sizeof(cc->origin), "%s",
+			    c->spec_origin[i]);
 		c->n_collectors++;
 		/* One body per version: a group must share one. */
 		for (j = 0; j < i; j++) {
@@ -627,6 +633,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 				snprintf(err, errlen, "collectors '%s' and "
 				    "'%s' share group '%s' but not a NetFlow "
 				    "version", o->spec, cc->spec, cc->group);
+				collector_err_origin(cc->origin, err, errlen);
 				return -1;
 			}
 		}

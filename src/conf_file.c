@@ -217,6 +217,19 @@ parse(struct conf *c, struct lexer *lx)
 			    line, why);
 			return -1;
 		}
+		/*
+		 * A collector is checked later (conf_finish, collector_open):
+		 * remember its line for those errors.
+		 */
+		if (strcmp(key, "collector") == 0) {
+			snprintf(why, sizeof(why), "%s:%u", lx->path, line);
+			if ((c->spec_origin[c->n_specs - 1] =
+			    conf_strdup(c, why)) == NULL) {
+				snprintf(lx->err, lx->errlen, "%s:%u: too many "
+				    "settings", lx->path, line);
+				return -1;
+			}
+		}
 		if (t == T_END)
 			return 0;
 	}

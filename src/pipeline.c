@@ -96,6 +96,8 @@ open_set(const struct conf *conf, const struct export_set *old, char *err,
 		coll[i]->conf = conf->collectors[i];
 		coll[i]->fd = -1;
 		if (collector_open(coll[i], err, errlen) != 0) {
+			collector_err_origin(coll[i]->conf.origin, err,
+			    errlen);
 			collector_close(coll[i]);
 			free(coll[i]);
 			goto fail;

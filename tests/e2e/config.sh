@@ -45,7 +45,7 @@ n_bad=$(echo "$bad" | wc -w)
 [ "$n_good" -gt 0 ] && [ "$n_bad" -gt 0 ] ||
 	bail_out "no golden configurations in $CONF_DIR"
 
-plan $((2 * n_good + 2 + n_bad + 2 + 9 + 2 + 3))
+plan $((2 * n_good + 2 + n_bad + 4 + 9 + 2 + 3))
 
 # in_conf OUT ERR ARGS...: run pfflowd ARGS inside CONF_DIR; its status.
 in_conf()
@@ -153,6 +153,18 @@ check_err "a missing file is refused, naming it" \
 printf 'threads 1\n\000\n' >"$E2E_TMP/nul.conf"
 check_err "a file holding a NUL byte is refused" \
     "pfflowd: $E2E_TMP/nul.conf: not a text file" -n -f "$E2E_TMP/nul.conf"
+
+# A collector is parsed once the whole file is read, and its socket opened
+# later still: both errors still name the file and the collector's line.
+# Collectors given with -n replace the file's, and their errors name none.
+printf 'threads 1\n\ncollector 127.0.0.1:2055 {\n\tsource 192.0.2.1\n}\n' \
+    >"$E2E_TMP/source.conf"
+check_err "a source address that cannot be bound names FILE:LINE" \
+    "pfflowd: $E2E_TMP/source.conf:3: collector '127.0.0.1:2055,source=192.0.2.1': cannot bind source: Cannot assign requested address" \
+    -f "$E2E_TMP/source.conf" -r "$(cd "$srcdir/tests/data" && pwd)/sample.pcap"
+check_err "a bad -n collector over a file's names no line" \
+    "pfflowd: bad address '127.0.0.1:0': port '0' is not a number from 1 to 65535" \
+    -n -f minimal.conf -n 127.0.0.1:0
 
 # ------------------------------------------------ flags override the file
 

@@ -32,6 +32,7 @@ struct stats_emit;
 #define COLLECTOR_SPEC_MAX	300
 #define COLLECTOR_GROUP_MAX	32
 #define COLLECTOR_ORIGIN_MAX	256
+#define COLLECTOR_NAME_MAX	32
 #define COLLECTOR_SEND_BATCH	64	/* datagrams per sendmmsg */
 #define NF_MAX_DGRAM_LEN	(NF5_HDR_LEN + NF5_MAX_RECORDS * NF_REC_LEN)
 
@@ -49,6 +50,8 @@ struct collector_conf {
 	unsigned	queue;		/* datagrams waiting, at most */
 	unsigned	sndbuf;		/* socket send buffer; 0: default */
 	char		group[COLLECTOR_GROUP_MAX]; /* load-balance group */
+	/* Key in the statistics ("" : its position in the configuration). */
+	char		name[COLLECTOR_NAME_MAX];
 };
 
 struct collector_stats {
@@ -102,7 +105,7 @@ void	collector_conf_defaults(struct collector_conf *c);
 /*
  * Parse "HOST:PORT[,option=value...]" ("[IPV6]:PORT", names resolved now,
  * first address wins).  Options: version, engine-type, engine-id, rate,
- * burst, queue, sndbuf, source, group.  Returns 0, or -1 with a one-line
+ * burst, queue, sndbuf, source, group, name.  Returns 0, or -1 with a one-line
  * reason naming the input in err.  Main thread.
  */
 int	collector_parse(struct collector_conf *c, const char *spec, char *err,
@@ -160,6 +163,10 @@ bool	collector_flush(struct collector *c);
  */
 void	collector_drain(struct collector *c, int64_t deadline_ns);
 
+/*
+ * Counters as "export.collector.KEY.*": KEY is the collector's name, or
+ * index (its position in the configuration) for an unnamed one.
+ */
 void	collector_stats_report(const struct collector *c, unsigned index,
 	    const struct stats_emit *e);
 

@@ -132,6 +132,24 @@ option_uint(const char *spec, const char *key, const char *val,
 	return 0;
 }
 
+/*
+ * A name becomes part of counter names ("export.collector.NAME.records"):
+ * a letter first, so it never reads as a position, then letters, digits
+ * and '_', which every monitoring system takes in a metric name.
+ */
+static bool
+valid_name(const char *s, size_t max)
+{
+	size_t i;
+
+	if (!isalpha((unsigned char)s[0]) || strlen(s) >= max)
+		return false;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
 /* One "key=value" of a collector spec. */
 static int
 collector_option(struct collector_conf *c, const char *spec, char *kv,
@@ -186,10 +204,18 @@ collector_option(struct collector_conf *c, const char *spec, char *kv,
 			return -1;
 		}
 		snprintf(c->group, sizeof(c->group), "%s", val);
+	} else if (strcmp(kv, "name") == 0) {
+		if (!valid_name(val, sizeof(c->name))) {
+			snprintf(err, errlen, "collector '%s': bad name '%s': "
+			    "a letter, then up to %zu letters, digits or '_'",
+			    spec, val, sizeof(c->name) - 2);
+			return -1;
+		}
+		snprintf(c->name, sizeof(c->name), "%s", val);
 	} else {
 		snprintf(err, errlen, "collector '%s': unknown option '%s' "
 		    "(version, engine-type, engine-id, rate, burst, queue, "
-		    "sndbuf, source, group)", spec, kv);
+		    "sndbuf, source, group, name)", spec, kv);
 		return -1;
 	}
 	return 0;
@@ -500,13 +526,20 @@ collector_stats_report(const struct collector *c, unsigned index,
 #undef F
 	};
 	const struct collector_stats *st = &c->st;
+	char key[COLLECTOR_NAME_MAX];
 	size_t f;
 	unsigned i;
+
+	/* Named: a key that survives a reload; else the position. */
+	if (c->conf.name[0] != '\0')
+		snprintf(key, sizeof(key), "%s", c->conf.name);
+	else
+		snprintf(key, sizeof(key), "%u", index);
 
 	for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 		stats_emitf(e, STAT_GET(*(const uint64_t *)(const void *)
 		    ((const char *)st + fields[f].off)),
-		    "export.collector.%u.%s", index, fields[f].name);
+		    "export.collector.%s.%s", key, fields[f].name);
 	for (i = 0; i < COLLECTOR_ERRNO_MAX; i++) {
 		uint64_t v = STAT_GET(st->errors_by_errno[i]);
 		const char *name = i ? strerrorname_np((int)i) : NULL;
@@ -519,7 +552,7 @@ collector_stats_report(const struct collector *c, unsigned index,
 		snprintf(lower, sizeof(lower), "%s", name ? name : "other");
 		for (k = 0; lower[k] != '\0'; k++)
 			lower[k] = (char)tolower((unsigned char)lower[k]);
-		stats_emitf(e, v, "export.collector.%u.errno.%s", index,
+		stats_emitf(e, v, "export.collector.%s.errno.%s", key,
 		    lower);
 	}
 }

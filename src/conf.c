@@ -122,7 +122,9 @@ conf_usage(FILE *f)
 "                           Options: version, engine-type, engine-id, rate,\n"
 "                           burst, queue, sndbuf (bytes), source (address to\n"
 "                           send from), group (collectors sharing a group\n"
-"                           take turns: load balancing instead of mirroring)\n"
+"                           take turns: load balancing instead of mirroring),\n"
+"                           name (its key in the statistics instead of its\n"
+"                           position)\n"
 "  -p, --pidfile FILE       write the daemon's pid to FILE; refuse to start\n"
 "                           if another pfflowd holds it\n"
 "  -r, --read FILE          read a pcap file, export it, print stats, exit\n"
@@ -627,6 +629,15 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		for (j = 0; j < i; j++) {
 			const struct collector_conf *o = &c->collectors[j];
 
+			if (cc->name[0] != '\0' &&
+			    strcmp(cc->name, o->name) == 0) {
+				snprintf(err, errlen, "collectors '%s' and "
+				    "'%s' share name '%s'", o->spec, cc->spec,
+				    cc->name);
+				collector_err_origin(cc->origin, err, errlen);
+				return -1;
+			}
+
 			if (cc->group[0] != '\0' &&
 			    strcmp(cc->group, o->group) == 0 &&
 			    cc->version != o->version) {
@@ -686,6 +697,7 @@ conf_collector_text(const struct collector_conf *cc, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN + 8], src[INET6_ADDRSTRLEN + 24] = "";
 	char group[COLLECTOR_GROUP_MAX + 16] = "";
+	char name[COLLECTOR_NAME_MAX + 16] = "";
 
 	addr_text(&cc->addr, true, addr, sizeof(addr));
 	if (cc->sourcelen != 0) {
@@ -697,9 +709,12 @@ conf_collector_text(const struct collector_conf *cc, char *buf, size_t len)
 	/* Group names hold no '"', ',' or '=' (collector.c): no escaping. */
 	if (cc->group[0] != '\0')
 		snprintf(group, sizeof(group), "\tgroup \"%s\"\n", cc->group);
-	snprintf(buf, len, "collector %s {\n\tversion %u\n\tengine-type %u\n"
+	/* Names are letters, digits and '_' only. */
+	if (cc->name[0] != '\0')
+		snprintf(name, sizeof(name), "\tname %s\n", cc->name);
+	snprintf(buf, len, "collector %s {\n%s\tversion %u\n\tengine-type %u\n"
 	    "\tengine-id %u\n\trate %u\n\tburst %u\n\tqueue %u\n"
-	    "\tsndbuf %u\n%s%s}\n", addr, cc->version, cc->engine_type,
+	    "\tsndbuf %u\n%s%s}\n", addr, name, cc->version, cc->engine_type,
 	    cc->engine_id, cc->rate, cc->burst, cc->queue, cc->sndbuf, src,
 	    group);
 }

@@ -100,7 +100,7 @@ lex(struct lexer *lx, char *tok)
 
 static const char *const block_keys[] = {
 	"version", "engine-type", "engine-id", "rate", "burst", "queue",
-	"sndbuf", "source", "group", NULL,
+	"sndbuf", "source", "group", "name", NULL,
 };
 
 /* The lines inside "collector ADDR { ... }", appended to spec. */

@@ -75,10 +75,10 @@ DUMP_NCOLL=1
 dump()
 {
 	local pid=$1 err=$2 before n=50
-	before=$(grep -sc '^export\.collector\.[0-9]*\.rate ' "$err")
+	before=$(grep -sc '^export\.collector\.[A-Za-z0-9_]*\.rate ' "$err")
 	kill -USR1 "$pid" 2>/dev/null || return 1
 	while [ "$n" -gt 0 ]; do
-		if [ "$(grep -sc '^export\.collector\.[0-9]*\.rate ' "$err")" \
+		if [ "$(grep -sc '^export\.collector\.[A-Za-z0-9_]*\.rate ' "$err")" \
 		    -ge $((before + DUMP_NCOLL)) ]; then
 			last_dump "$err" >"$E2E_TMP/dump.txt"
 			return 0

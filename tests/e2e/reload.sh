@@ -5,7 +5,9 @@
 # and drops to nobody, with -f naming its configuration by absolute path.
 #
 # Collectors, each an nfcapd on this namespace's loopback:
-#   K   in the file before and after the reload, unchanged: kept
+#   K   in the file before and after the reload, unchanged: kept; named
+#       "kept", so its counters are export.collector.kept.* throughout
+#       although its position changes
 #   R   only before: removed
 #   N   only after: added
 # While tcpreplay sends a capture at 250 frames/s, the file is rewritten
@@ -52,7 +54,7 @@ require_binaries
 HERE=$(pwd)
 case "$PFFLOWD" in /*) ;; *) PFFLOWD=$HERE/$PFFLOWD ;; esac
 
-plan 16
+plan 17
 
 ip link set lo up || bail_out "cannot bring lo up in the test namespace"
 
@@ -104,7 +106,9 @@ CONF=$E2E_TMP/etc/pfflowd.conf
 cat >"$CONF" <<EOT
 interface "pff0"
 threads 2
-collector 127.0.0.1:$K_PORT
+collector 127.0.0.1:$K_PORT {
+	name kept
+}
 collector 127.0.0.1:$R_PORT
 EOT
 
@@ -123,13 +127,16 @@ in_peer tcpreplay -i pff1 --pps=250 "$E2E_TMP/g.pcap" \
 REPLAY=$!
 _e2e_track "$REPLAY"
 wait_stat "$PFF_PID" "$ERR" capture.frames $((FRAMES / 4)) 150
+K_BEFORE=$(stat export.collector.kept.records "$E2E_TMP/dump.txt")
 
 cat >"$CONF.new" <<EOT
 # R removed, N added, K unchanged; a thread count that needs a restart.
 interface "pff0"
 threads 3
 collector 127.0.0.1:$N_PORT
-collector 127.0.0.1:$K_PORT
+collector 127.0.0.1:$K_PORT {
+	name kept
+}
 EOT
 mv "$CONF.new" "$CONF"
 kill -HUP "$PFF_PID"
@@ -158,17 +165,30 @@ R_DROPPED=$(echo "$line" | sed -E 's/.*sent ([0-9]+) records, dropped ([0-9]+)\)
 _wait_gone "$REPLAY" 300
 _e2e_untrack "$REPLAY"
 wait_stat "$PFF_PID" "$ERR" capture.frames "$FRAMES" 100
-# Collector 1 is K now (the new file's order).
-wait_stat "$PFF_PID" "$ERR" export.collector.1.records "$RECORDS" 100
+# K moved from position 0 to 1; its name kept its counters' key.
+wait_stat "$PFF_PID" "$ERR" export.collector.kept.records "$RECORDS" 100
+if [ -n "$K_BEFORE" ] && [ "$K_BEFORE" -gt 0 ] &&
+    [ "$(stat export.collector.kept.records "$E2E_TMP/dump.txt")" = \
+    "$RECORDS" ] &&
+    [ -z "$(stat export.collector.1.records "$E2E_TMP/dump.txt")" ]; then
+	ok "the named collector's counters keep their key across the reload"
+else
+	not_ok "the named collector's counters keep their key across the reload"
+	diag "before: kept.records '$K_BEFORE'; after: kept.records" \
+	    "'$(stat export.collector.kept.records "$E2E_TMP/dump.txt")'," \
+	    "1.records '$(stat export.collector.1.records "$E2E_TMP/dump.txt")'"
+fi
 
 # A bad file keeps the running configuration.
 cat >"$CONF" <<EOT
 interface "pff0"
-collector 127.0.0.1:$K_PORT
+collector 127.0.0.1:$K_PORT {
+	name kept
+}
 threads 0
 EOT
 kill -HUP "$PFF_PID"
-want="pfflowd: reload failed, keeping the running configuration: $CONF:3: bad thread count '0': expected a number from 1 to 64"
+want="pfflowd: reload failed, keeping the running configuration: $CONF:5: bad thread count '0': expected a number from 1 to 64"
 if wait_log "$ERR" "^pfflowd: reload failed" 100 &&
     grep -qxF "$want" "$ERR"; then
 	ok "a bad file on SIGHUP: the reload fails and says why"
@@ -179,8 +199,10 @@ else
 	diag_file "$E2E_TMP/log.txt" 10
 fi
 if dump "$PFF_PID" "$ERR" &&
-    [ -n "$(stat export.collector.1.records "$E2E_TMP/dump.txt")" ] &&
-    [ -z "$(stat export.collector.2.records "$E2E_TMP/dump.txt")" ]; then
+    [ -n "$(stat export.collector.0.records "$E2E_TMP/dump.txt")" ] &&
+    [ -n "$(stat export.collector.kept.records "$E2E_TMP/dump.txt")" ] &&
+    [ "$(grep -c '^export\.collector\.[^.]*\.records ' \
+    "$E2E_TMP/dump.txt")" = 2 ]; then
 	ok "after the failed reload the same two collectors run"
 else
 	not_ok "after the failed reload the same two collectors run"
@@ -196,8 +218,8 @@ F=$E2E_TMP/final.txt
 last_dump "$ERR" >"$F"
 
 # K: every record, no gap.
-check_identity "kept collector: identity holds" "$F" 1
-is "$(stat export.collector.1.records "$F")" "$RECORDS" \
+check_identity "kept collector: identity holds" "$F" kept
+is "$(stat export.collector.kept.records "$F")" "$RECORDS" \
     "kept collector: sent every record of the capture"
 for c in K R N; do
 	stop_nfcapd_named $c

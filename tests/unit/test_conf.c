@@ -180,6 +180,34 @@ test_errors(void **state)
 	expect_error(ARGV("-D", "-r"), "-r");
 	expect_error(ARGV("-r", "f.pcap"), "-n");
 	expect_error(ARGV("-D", "-r", "f.pcap", "-i", "em0"), "f.pcap");
+	/* Collector names: a letter first, then [A-Za-z0-9_], unique. */
+	expect_error(ARGV("-n", "127.0.0.1:9,name=1st"), "'1st'");
+	expect_error(ARGV("-n", "127.0.0.1:9,name=a.b"), "'a.b'");
+	expect_error(ARGV("-n", "127.0.0.1:9,name="), "bad name ''");
+	expect_error(ARGV("-n",
+	    "127.0.0.1:9,name=a23456789012345678901234567890123"),
+	    "a23456789012345678901234567890123");
+	expect_error(ARGV("-n", "127.0.0.1:9,name=x", "-n",
+	    "127.0.0.1:10,name=x"), "share name 'x'");
+	expect_error(ARGV("-n", "127.0.0.1:9,version=7"), "expected 1 or 5");
+}
+
+/* The longest name fits, and two different names are two collectors. */
+static void
+test_collector_names(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGV("-n",
+	    "127.0.0.1:9,name=a234567890123456789012345678901", "-n",
+	    "127.0.0.1:10,name=B_2", "-n", "127.0.0.1:11")), CONF_RUN);
+	assert_int_equal(c.n_collectors, 3);
+	assert_string_equal(c.collectors[0].name,
+	    "a234567890123456789012345678901");
+	assert_string_equal(c.collectors[1].name, "B_2");
+	assert_string_equal(c.collectors[2].name, "");
+	conf_free(&c);
 }
 
 int
@@ -191,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_debug_needs_no_collector),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_collector_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,8 +105,8 @@ void	collector_conf_defaults(struct collector_conf *c);
 /*
  * Parse "HOST:PORT[,option=value...]" ("[IPV6]:PORT", names resolved now,
  * first address wins).  Options: version, engine-type, engine-id, rate,
- * burst, queue, sndbuf, source, group, name.  Returns 0, or -1 with a one-line
- * reason naming the input in err.  Main thread.
+ * burst, queue, sndbuf, source, group, name.  Returns 0, or -1 with a
+ * one-line reason naming the input in err.  Main thread.
  */
 int	collector_parse(struct collector_conf *c, const char *spec, char *err,
 	    size_t errlen);

@@ -625,10 +625,10 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 			snprintf(cc->origin, sizeof(cc->origin), "%s",
 			    c->spec_origin[i]);
 		c->n_collectors++;
-		/* One body per version: a group must share one. */
 		for (j = 0; j < i; j++) {
 			const struct collector_conf *o = &c->collectors[j];
 
+			/* A name is a key in the statistics: one each. */
 			if (cc->name[0] != '\0' &&
 			    strcmp(cc->name, o->name) == 0) {
 				snprintf(err, errlen, "collectors '%s' and "
@@ -637,7 +637,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 				collector_err_origin(cc->origin, err, errlen);
 				return -1;
 			}
-
+			/* One body per version: a group must share one. */
 			if (cc->group[0] != '\0' &&
 			    strcmp(cc->group, o->group) == 0 &&
 			    cc->version != o->version) {

@@ -20,9 +20,9 @@
  * rounds, which moves the bare rate by 10% or more on a shared VM, then
  * cancels instead of landing on one side.  The median rates are printed
  * too, and exporter_to_collector: the exporter against the collector
- * path, the same sends, so the exporter's own work (rings, encoding)
- * apart from how fast the kernel was for the bare loop.  The target
- * (issue 4): exporter >= 0.80 x bare with two sinks.
+ * path, which makes the same sends, so it shows the exporter's own work
+ * (rings, encoding) apart from how fast the kernel was for the bare
+ * loop.  The target (issue 4): exporter >= 0.80 x bare with two sinks.
  *
  *   bench_send [--smoke] [--json FILE] [--sinks K] [--datagrams N]
  *              [--rounds R] [--only bare|collector|exporter]

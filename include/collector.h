@@ -46,6 +46,7 @@ struct collector_conf {
 	unsigned	version;			/* 1 or 5 */
 	uint8_t		engine_type, engine_id;
 	unsigned	rate;		/* datagrams/s; 0 unlimited */
+	unsigned	flow_rate;	/* NetFlow records/s; 0 unlimited */
 	unsigned	burst;		/* datagrams sent back to back */
 	unsigned	queue;		/* datagrams waiting, at most */
 	unsigned	sndbuf;		/* socket send buffer; 0: default */
@@ -89,7 +90,8 @@ struct collector {
 	struct collector_conf	 conf;
 	int			 fd;
 	uint32_t		 flow_sequence;	/* records queued before */
-	double			 tokens;	/* pacing bucket */
+	double			 tokens;	/* pacing bucket, datagrams */
+	double			 rtokens;	/* pacing bucket, records */
 	int64_t			 refill_ns;	/* monotonic, last refill */
 	int64_t			 rate_window_ns; /* start of this second */
 	uint64_t		 rate_count;	/* sent in this second */
@@ -105,8 +107,8 @@ void	collector_conf_defaults(struct collector_conf *c);
 /*
  * Parse "HOST:PORT[,option=value...]" ("[IPV6]:PORT", names resolved now,
  * first address wins).  Options: version, engine-type, engine-id, rate,
- * burst, queue, sndbuf, source, group, name.  Returns 0, or -1 with a
- * one-line reason naming the input in err.  Main thread.
+ * flow-rate, burst, queue, sndbuf, source, group, name.  Returns 0, or -1
+ * with a one-line reason naming the input in err.  Main thread.
  */
 int	collector_parse(struct collector_conf *c, const char *spec, char *err,
 	    size_t errlen);

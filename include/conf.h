@@ -70,7 +70,7 @@ struct conf {
 	unsigned	 frame_slots;	/* frames in flight per decoder */
 	unsigned	 flow_ring;	/* records queued per decoder */
 	/* Collector defaults, and the collectors as "ADDR,opt=val..." */
-	unsigned	 rate, burst, queue, engine_type, engine_id;
+	unsigned	 rate, flow_rate, burst, queue, engine_type, engine_id;
 	const char	*specs[CONF_MAX_COLLECTORS];
 	/* "FILE:LINE" of a spec from the -f file, for its errors; NULL: -n */
 	const char	*spec_origin[CONF_MAX_COLLECTORS];

@@ -184,6 +184,9 @@ collector_option(struct collector_conf *c, const char *spec, char *kv,
 	} else if (strcmp(kv, "rate") == 0) {
 		return option_uint(spec, kv, val, 0, 100000000, &c->rate, err,
 		    errlen);
+	} else if (strcmp(kv, "flow-rate") == 0) {
+		return option_uint(spec, kv, val, 0, 1000000000, &c->flow_rate,
+		    err, errlen);
 	} else if (strcmp(kv, "burst") == 0) {
 		return option_uint(spec, kv, val, 1, 1000000, &c->burst, err,
 		    errlen);
@@ -214,8 +217,8 @@ collector_option(struct collector_conf *c, const char *spec, char *kv,
 		snprintf(c->name, sizeof(c->name), "%s", val);
 	} else {
 		snprintf(err, errlen, "collector '%s': unknown option '%s' "
-		    "(version, engine-type, engine-id, rate, burst, queue, "
-		    "sndbuf, source, group, name)", spec, kv);
+		    "(version, engine-type, engine-id, rate, flow-rate, burst, "
+		    "queue, sndbuf, source, group, name)", spec, kv);
 		return -1;
 	}
 	return 0;
@@ -258,6 +261,17 @@ collector_err_origin(const char *origin, char *err, size_t errlen)
 		return;
 	snprintf(why, sizeof(why), "%s", err);
 	snprintf(err, errlen, "%s: %s", origin, why);
+}
+
+/*
+ * The record bucket holds burst full datagrams' worth, so that it never
+ * keeps back a datagram the datagram bucket would let through.
+ */
+static double
+record_depth(const struct collector *c)
+{
+	return (double)c->conf.burst *
+	    (c->conf.version == 1 ? NF1_MAX_RECORDS : NF5_MAX_RECORDS);
 }
 
 int
@@ -304,6 +318,7 @@ collector_open(struct collector *c, char *err, size_t errlen)
 		return -1;
 	}
 	c->tokens = c->conf.burst;
+	c->rtokens = record_depth(c);
 	c->refill_ns = c->rate_window_ns = clock_mono_ns();
 	return 0;
 }
@@ -318,31 +333,58 @@ collector_close(struct collector *c)
 	c->q = NULL;
 }
 
-/* Datagrams the token bucket allows now. */
+/*
+ * Datagrams, from the head of the queue, that both token buckets allow
+ * now: rate (datagrams/s, up to burst) and flow-rate (records/s).
+ */
 static unsigned
 pacing_allow(struct collector *c, unsigned want)
 {
+	double dt, need = 0;
 	int64_t now;
+	unsigned n = want, i;
 
-	if (c->conf.rate == 0)
+	if (c->conf.rate == 0 && c->conf.flow_rate == 0)
 		return want;
 	now = clock_mono_ns();
-	c->tokens += (double)(now - c->refill_ns) * c->conf.rate / 1e9;
-	if (c->tokens > c->conf.burst)
-		c->tokens = c->conf.burst;
+	dt = (double)(now - c->refill_ns) / 1e9;
 	c->refill_ns = now;
-	if (c->tokens < 1.0)
-		return 0;
-	return c->tokens < want ? (unsigned)c->tokens : want;
+	if (c->conf.rate != 0) {
+		c->tokens += dt * c->conf.rate;
+		if (c->tokens > c->conf.burst)
+			c->tokens = c->conf.burst;
+		if (c->tokens < n)
+			n = c->tokens < 1.0 ? 0 : (unsigned)c->tokens;
+	}
+	if (c->conf.flow_rate != 0) {
+		c->rtokens += dt * c->conf.flow_rate;
+		if (c->rtokens > record_depth(c))
+			c->rtokens = record_depth(c);
+		for (i = 0; i < n; i++) {
+			need += c->q[(c->q_head + i) & (c->q_size - 1)].n_records;
+			if (need > c->rtokens)
+				break;
+		}
+		n = i;
+	}
+	return n;
 }
 
-/* How long until the bucket holds one token. */
+/* How long until both buckets let the head of the queue go. */
 static long
 pacing_delay_ns(const struct collector *c)
 {
-	if (c->conf.rate == 0 || c->tokens >= 1.0)
-		return RETRY_NS;
-	return (long)((1.0 - c->tokens) * 1e9 / c->conf.rate) + 1000;
+	double wait = 0, w;
+
+	if (c->conf.rate != 0 && c->tokens < 1.0)
+		wait = (1.0 - c->tokens) / c->conf.rate;
+	if (c->conf.flow_rate != 0 && collector_queued(c) > 0) {
+		w = (c->q[c->q_head & (c->q_size - 1)].n_records - c->rtokens) /
+		    c->conf.flow_rate;
+		if (w > wait)
+			wait = w;
+	}
+	return wait > 0 ? (long)(wait * 1e9) + 1000 : RETRY_NS;
 }
 
 static void
@@ -417,6 +459,8 @@ collector_flush(struct collector *c)
 
 				STAT_INC(c->st.datagrams);
 				STAT_ADD(c->st.records, d->n_records);
+				if (c->conf.flow_rate != 0)
+					c->rtokens -= d->n_records;
 				STAT_ADD(c->st.bytes, d->len);
 				STAT_SET(c->st.in_queue_records,
 				    STAT_GET(c->st.in_queue_records) -

@@ -19,6 +19,7 @@
 enum {
 	OPT_FLUSH_MS = 256,
 	OPT_RATE,
+	OPT_FLOW_RATE,
 	OPT_BURST,
 	OPT_ENGINE_TYPE,
 	OPT_ENGINE_ID,
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, 't' },
 	{ "flush-ms", required_argument, NULL, OPT_FLUSH_MS },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "flow-rate", required_argument, NULL, OPT_FLOW_RATE },
 	{ "burst", required_argument, NULL, OPT_BURST },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "engine-type", required_argument, NULL, OPT_ENGINE_TYPE },
@@ -76,7 +78,8 @@ static const struct {
 	{ 'i', "interface" }, { 'n', "collector" }, { 'p', "pidfile" },
 	{ 'r', "read" }, { 'S', "direction" }, { 'v', "netflow-version" },
 	{ 't', "threads" }, { OPT_FLUSH_MS, "flush-ms" },
-	{ OPT_RATE, "rate" }, { OPT_BURST, "burst" }, { OPT_QUEUE, "queue" },
+	{ OPT_RATE, "rate" }, { OPT_FLOW_RATE, "flow-rate" },
+	{ OPT_BURST, "burst" }, { OPT_QUEUE, "queue" },
 	{ OPT_ENGINE_TYPE, "engine-type" }, { OPT_ENGINE_ID, "engine-id" },
 	{ OPT_MAX_STATES, "max-states" }, { OPT_LAST_KNOWN, "last-known" },
 	{ OPT_EXPIRE_MARGIN, "expire-margin" },
@@ -120,11 +123,11 @@ conf_usage(FILE *f)
 "                           send NetFlow to HOST:PORT; IPv6 as [ADDR]:PORT;\n"
 "                           repeat to send every flow to several collectors.\n"
 "                           Options: version, engine-type, engine-id, rate,\n"
-"                           burst, queue, sndbuf (bytes), source (address to\n"
-"                           send from), group (collectors sharing a group\n"
-"                           take turns: load balancing instead of mirroring),\n"
-"                           name (its key in the statistics instead of its\n"
-"                           position)\n"
+"                           flow-rate, burst, queue, sndbuf (bytes), source\n"
+"                           (address to send from), group (collectors\n"
+"                           sharing a group take turns: load balancing\n"
+"                           instead of mirroring), name (its key in the\n"
+"                           statistics instead of its position)\n"
 "  -p, --pidfile FILE       write the daemon's pid to FILE; refuse to start\n"
 "                           if another pfflowd holds it\n"
 "  -r, --read FILE          read a pcap file, export it, print stats, exit\n"
@@ -138,6 +141,9 @@ conf_usage(FILE *f)
 "                           flow has waited MS ms (default %d)\n"
 "      --rate N             datagrams per second per collector; 0 means\n"
 "                           unlimited (default %d)\n"
+"      --flow-rate N        NetFlow records per second per collector, a\n"
+"                           second limit on top of --rate; 0 means\n"
+"                           unlimited (default 0)\n"
 "      --burst N            datagrams sent back to back (default %d)\n"
 "      --queue N            datagrams waiting per collector; when full,\n"
 "                           live mode drops new ones and counts them, file\n"
@@ -333,6 +339,9 @@ conf_set(struct conf *c, const char *key, const char *val, char *err,
 	if (strcmp(key, "flush-ms") == 0)
 		return parse_uint("flush-ms", val, 1, 3600000, &c->flush_ms,
 		    err, errlen);
+	if (strcmp(key, "flow-rate") == 0)
+		return parse_uint("flow-rate", val, 0, 1000000000,
+		    &c->flow_rate, err, errlen);
 	if (strcmp(key, "rate") == 0)
 		return parse_uint("rate", val, 0, 100000000, &c->rate, err,
 		    errlen);
@@ -613,6 +622,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 		collector_conf_defaults(cc);
 		cc->version = c->version;
 		cc->rate = c->rate;
+		cc->flow_rate = c->flow_rate;
 		cc->burst = c->burst;
 		cc->queue = c->queue;
 		cc->engine_type = (uint8_t)c->engine_type;
@@ -713,10 +723,10 @@ conf_collector_text(const struct collector_conf *cc, char *buf, size_t len)
 	if (cc->name[0] != '\0')
 		snprintf(name, sizeof(name), "\tname %s\n", cc->name);
 	snprintf(buf, len, "collector %s {\n%s\tversion %u\n\tengine-type %u\n"
-	    "\tengine-id %u\n\trate %u\n\tburst %u\n\tqueue %u\n"
-	    "\tsndbuf %u\n%s%s}\n", addr, name, cc->version, cc->engine_type,
-	    cc->engine_id, cc->rate, cc->burst, cc->queue, cc->sndbuf, src,
-	    group);
+	    "\tengine-id %u\n\trate %u\n\tflow-rate %u\n\tburst %u\n"
+	    "\tqueue %u\n\tsndbuf %u\n%s%s}\n", addr, name, cc->version,
+	    cc->engine_type, cc->engine_id, cc->rate, cc->flow_rate, cc->burst,
+	    cc->queue, cc->sndbuf, src, group);
 }
 
 /* A quoted string the file syntax reads back: \" and \\ escaped. */
@@ -751,8 +761,8 @@ conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "max-states %u\n", c->max_states);
 	fprintf(f, "last-known %s\n", c->last_known ? "yes" : "no");
 	fprintf(f, "expire-margin %u\n", c->expire_margin_s);
-	fprintf(f, "rate %u\nburst %u\nqueue %u\n", c->rate, c->burst,
-	    c->queue);
+	fprintf(f, "rate %u\nflow-rate %u\nburst %u\nqueue %u\n", c->rate,
+	    c->flow_rate, c->burst, c->queue);
 	fprintf(f, "engine-type %u\nengine-id %u\n", c->engine_type,
 	    c->engine_id);
 	print_string(f, "stats-file", c->stats_file);

@@ -99,8 +99,8 @@ lex(struct lexer *lx, char *tok)
 }
 
 static const char *const block_keys[] = {
-	"version", "engine-type", "engine-id", "rate", "burst", "queue",
-	"sndbuf", "source", "group", "name", NULL,
+	"version", "engine-type", "engine-id", "rate", "flow-rate", "burst",
+	"queue", "sndbuf", "source", "group", "name", NULL,
 };
 
 /* The lines inside "collector ADDR { ... }", appended to spec. */

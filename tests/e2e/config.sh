@@ -195,6 +195,7 @@ sed -e 's/^interface .*/interface "em2"/' \
     -e 's/^netflow-version .*/netflow-version 5/' \
     -e 's/^flush-ms .*/flush-ms 10/' \
     -e 's/^rate .*/rate 100/' \
+    -e 's/^flow-rate .*/flow-rate 3000/' \
     -e 's/^burst .*/burst 1/' \
     -e 's/^queue .*/queue 2/' \
     -e 's/^engine-type .*/engine-type 0/' \
@@ -211,7 +212,8 @@ sed -e 's/^interface .*/interface "em2"/' \
     "$CONF_DIR/full.conf" >"$E2E_TMP/edited.conf"
 print_conf "$E2E_TMP/want.txt" -f "$E2E_TMP/edited.conf"
 print_conf "$E2E_TMP/flags.txt" -f full.conf -i em2 -t 2 -S out -v 5 \
-    --flush-ms 10 --rate 100 --burst 1 --queue 2 --engine-type 0 \
+    --flush-ms 10 --rate 100 --flow-rate 3000 --burst 1 --queue 2 \
+    --engine-type 0 \
     --engine-id 1 --max-states 16 --last-known yes --expire-margin 0 \
     --stats-file /tmp/s.json --stats-interval 1 -p /tmp/p.pid \
     --user nobody --chroot "" --syslog-facility user
@@ -230,7 +232,8 @@ fi
 # The long forms of the short flags do the same.
 print_conf "$E2E_TMP/long.txt" --config full.conf --interface em2 \
     --threads 2 --direction out --netflow-version 5 --flush-ms 10 \
-    --rate 100 --burst 1 --queue 2 --engine-type 0 --engine-id 1 \
+    --rate 100 --flow-rate 3000 --burst 1 --queue 2 --engine-type 0 \
+    --engine-id 1 \
     --max-states 16 --last-known yes --expire-margin 0 \
     --stats-file /tmp/s.json --stats-interval 1 --pidfile /tmp/p.pid \
     --user nobody --chroot "" --syslog-facility user
@@ -243,11 +246,11 @@ print_conf "$E2E_TMP/n.txt" -f full.conf -n 127.0.0.1:9 \
 {
 	sed '/^collector /,$d' "$CONF_DIR/full.ok"
 	printf 'collector 127.0.0.1:9 {\n\tversion 1\n\tengine-type 7\n'
-	printf '\tengine-id 9\n\trate 2000\n\tburst 8\n\tqueue 512\n'
-	printf '\tsndbuf 0\n}\n'
+	printf '\tengine-id 9\n\trate 2000\n\tflow-rate 45000\n\tburst 8\n'
+	printf '\tqueue 512\n\tsndbuf 0\n}\n'
 	printf 'collector [::1]:10 {\n\tversion 1\n\tengine-type 7\n'
-	printf '\tengine-id 9\n\trate 5\n\tburst 8\n\tqueue 512\n'
-	printf '\tsndbuf 0\n}\n'
+	printf '\tengine-id 9\n\trate 5\n\tflow-rate 45000\n\tburst 8\n'
+	printf '\tqueue 512\n\tsndbuf 0\n}\n'
 } >"$E2E_TMP/n.want"
 same_conf "-n collectors replace the file's and inherit its defaults" \
     "$E2E_TMP/n.want" "$E2E_TMP/n.txt"

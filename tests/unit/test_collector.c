@@ -10,6 +10,8 @@
  *   - live mode, queue full: the newest datagram is refused and counted,
  *     its records still advance flow_sequence, so the listener sees a gap
  *     of exactly the refused records
+ *   - flow-rate: a second token bucket, in records, lets through exactly
+ *     the datagrams whose records it holds
  *   - every step keeps the collector's identity: queued records = sent +
  *     dropped by reason + still queued
  */
@@ -235,12 +237,63 @@ test_live_queue_full_refuses_newest(void **state)
 	close(fd);
 }
 
+/*
+ * flow-rate: a bucket of burst full datagrams' records.  Right after
+ * open it is full, so exactly burst datagrams of 30 records go; a short
+ * one fits where a full one does not; the rest waits, and a drain with
+ * time enough sends it all.
+ */
+static void
+test_flow_rate_bucket(void **state)
+{
+	struct collector c;
+	struct nf_body full, part;
+	uint32_t seq[16];
+	uint16_t port = 0;
+	int fd;
+
+	(void)state;
+	make_body(&full, NF5_MAX_RECORDS);
+	make_body(&part, 10);
+	fd = listen_udp(&port);
+	/* 60 records/s: a stall of 0.5 s would be needed to refill 30. */
+	open_collector(&c, port, ",flow-rate=60,burst=2");
+	collector_enqueue(&c, &full, false);
+	collector_enqueue(&c, &full, false);
+	collector_enqueue(&c, &full, false);
+	assert_true(collector_flush(&c));	/* something left */
+	assert_int_equal(c.st.datagrams, 2);
+	assert_int_equal(collector_queued(&c), 1);
+	assert_true(c.st.pacing_waits >= 1);
+	collector_drain(&c, INT64_MAX);
+	assert_int_equal(c.st.datagrams, 3);
+	assert_int_equal(receive_all(fd, seq, 16), 3);
+
+	/* Records, not datagrams: 10-record bodies fit three to a full one. */
+	collector_close(&c);
+	open_collector(&c, port, ",flow-rate=60,burst=1");
+	collector_enqueue(&c, &part, false);
+	collector_enqueue(&c, &part, false);
+	collector_enqueue(&c, &part, false);
+	collector_enqueue(&c, &part, false);
+	collector_flush(&c);
+	assert_int_equal(c.st.datagrams, 3);
+	assert_int_equal(c.st.records, 30);
+	collector_drain(&c, INT64_MAX);
+	assert_int_equal(c.st.datagrams, 4);
+	assert_identity(&c);
+	assert_int_equal(receive_all(fd, seq, 16), 4);
+	collector_close(&c);
+	close(fd);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused_then_back),
 		cmocka_unit_test(test_live_queue_full_refuses_newest),
+		cmocka_unit_test(test_flow_rate_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

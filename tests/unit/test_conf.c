@@ -190,6 +190,8 @@ test_errors(void **state)
 	expect_error(ARGV("-n", "127.0.0.1:9,name=x", "-n",
 	    "127.0.0.1:10,name=x"), "share name 'x'");
 	expect_error(ARGV("-n", "127.0.0.1:9,version=7"), "expected 1 or 5");
+	expect_error(ARGV("-D", "--flow-rate", "1000000001"), "1000000001");
+	expect_error(ARGV("-n", "127.0.0.1:9,flow-rate=x"), "flow-rate 'x'");
 }
 
 /* The longest name fits, and two different names are two collectors. */

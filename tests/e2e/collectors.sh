@@ -25,6 +25,10 @@
 #     and their record lists together are FLOWS.txt (each record once)
 #   - each member saw no sequence failure (each has its own sequence)
 #   - the v5 and the v1 collector each got the full totals
+# Run 3: the same capture to one nfcapd behind flow-rate=records/2,burst=1:
+#   - pfflowd exits 0 having sent every record, none dropped, with pacing
+#     waits, and took at least (records - 30) / rate seconds
+#   - its nfcapd got the full totals with no sequence failure
 #
 # nfacctd totals come from its print plugin (CSV, appended every second,
 # aggregated per 5-tuple with the "flows" primitive = NetFlow records).
@@ -34,7 +38,7 @@
 require_cmd nfcapd nfdump nfacctd
 require_binaries
 
-plan 19
+plan 21
 
 start_s=$(date +%s)
 
@@ -439,6 +443,43 @@ is "$t seq $s" "$WANT seq 0" \
     "v5 next to the group: full totals, no sequence failure"
 is "$(nfdump_totals "$E2E_TMP/v1")" "$WANT" \
     "v1 next to v5: full totals (records packets bytes)"
+
+# -------------------------------------------------------------- run 3
+
+# flow-rate in file mode: the replay waits for the record bucket instead
+# of dropping, so the collector gets everything, and the run cannot be
+# shorter than the bucket allows: (records - its depth) / rate seconds.
+# A lower bound only: a slow machine makes the run longer, never shorter.
+RATE=$(((WANT_REC + 1) / 2))		# about 2 s of records
+start_nfcapd_any "$E2E_TMP/fr" || bail_out "nfcapd fr did not start"
+NFCAPD_DIR=$E2E_TMP/fr
+t0=$(date +%s%N)
+run_pfflowd "$P.fr.out" "$P.fr.err" -r "$P.pcap" \
+    -n "127.0.0.1:$NFCAPD_PORT,rate=0,flow-rate=$RATE,burst=1,name=fr"
+rc=$?
+t1=$(date +%s%N)
+stop_nfcapd || diag "nfcapd fr did not stop cleanly"
+last_dump "$P.fr.err" >"$P.fr.dump"
+min_ms=$(((WANT_REC - 30) * 1000 / RATE))	# depth: burst 1 = 30 records
+ms=$(((t1 - t0) / 1000000))
+sent=$(stat export.collector.fr.records "$P.fr.dump")
+waits=$(stat export.collector.fr.pacing_waits "$P.fr.dump")
+if [ "$rc" = 0 ] && [ "$sent" = "$WANT_REC" ] &&
+    [ "$(no_drops_sum "$P.fr.dump" fr)" = 0 ] && [ "${waits:-0}" -gt 0 ] &&
+    [ "$ms" -ge "$min_ms" ]; then
+	ok "flow-rate=$RATE, file mode: all $WANT_REC records sent in $ms ms" \
+	    "(>= $min_ms), paced ($waits waits), none dropped"
+else
+	not_ok "flow-rate=$RATE, file mode: all records sent, paced, none" \
+	    "dropped"
+	diag "exit $rc; records '$sent' of $WANT_REC; pacing_waits '$waits';" \
+	    "$ms ms, at least $min_ms expected"
+	diag_file "$P.fr.err" 10
+fi
+t=$(nfdump_totals "$E2E_TMP/fr")
+s=$(nfdump_seq_failures "$E2E_TMP/fr")
+is "$t seq $s" "$WANT seq 0" \
+    "flow-rate: its nfcapd got the full totals, no sequence failure"
 
 diag "runtime $(($(date +%s) - start_s)) s"
 finish

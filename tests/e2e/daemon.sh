@@ -103,26 +103,3 @@ wait_stat()
 	done
 	return 1
 }
-
-# check_identity DESC FILE N: collector N's identity holds in the dump FILE
-# and nothing is left in its queue.
-check_identity()
-{
-	local desc=$1 f=$2 c="export.collector.$3" q r d1 d2 d3 i
-	q=$(stat "$c.queued_records" "$f")
-	r=$(stat "$c.records" "$f")
-	d1=$(stat "$c.dropped_queue_full_records" "$f")
-	d2=$(stat "$c.dropped_send_error_records" "$f")
-	d3=$(stat "$c.dropped_at_exit_records" "$f")
-	i=$(stat "$c.in_queue_records" "$f")
-	if [ -n "$q" ] && [ -n "$r" ] && [ -n "$d1" ] && [ -n "$d2" ] &&
-	    [ -n "$d3" ] && [ "$i" = 0 ] && [ "$q" -eq $((r + d1 + d2 + d3)) ]
-	then
-		ok "$desc ($q queued = $r sent + $((d1 + d2 + d3)) dropped," \
-		    "0 in queue)"
-		return 0
-	fi
-	not_ok "$desc"
-	diag "queued=$q sent=$r dropped=$d1+$d2+$d3 in_queue=$i"
-	return 1
-}

@@ -286,6 +286,65 @@ n_dumps()
 	    END { print n + 0 }' "$1" 2>/dev/null || echo 0
 }
 
+# usr1_dump PID ERR OUT: SIGUSR1 pfflowd PID, wait (~5 s) until that dump
+# is in its stderr file ERR and complete (one more dump, and ERR no longer
+# growing), write it to OUT.  1 if pfflowd did not answer.
+usr1_dump()
+{
+	local pid=$1 err=$2 out=$3 before n=50 size=-1 now
+	before=$(n_dumps "$err")
+	kill -USR1 "$pid" 2>/dev/null || return 1
+	while [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+		[ "$(n_dumps "$err")" -gt "$before" ] || continue
+		now=$(wc -c <"$err")
+		[ "$now" = "$size" ] && break
+		size=$now
+	done
+	[ "$n" -gt 0 ] || return 1
+	last_dump "$err" >"$out"
+}
+
+# identity DUMP KEY: "queued sum in_queue" for collector KEY (its name or
+# position), sum = sent + every dropped_* + in_queue records; "missing"
+# (and 1) when a counter is not in DUMP.  collector.h's identity holds
+# when queued = sum.
+identity()
+{
+	local d=$1 c="export.collector.$2" q r f s x i
+	q=$(stat "$c.queued_records" "$d")
+	r=$(stat "$c.records" "$d")
+	f=$(stat "$c.dropped_queue_full_records" "$d")
+	s=$(stat "$c.dropped_send_error_records" "$d")
+	x=$(stat "$c.dropped_at_exit_records" "$d")
+	i=$(stat "$c.in_queue_records" "$d")
+	if [ -z "$q" ] || [ -z "$r" ] || [ -z "$f" ] || [ -z "$s" ] ||
+	    [ -z "$x" ] || [ -z "$i" ]; then
+		echo "missing"
+		return 1
+	fi
+	echo "$q $((r + f + s + x + i)) $i"
+}
+
+# check_identity DESC DUMP KEY: collector KEY's identity holds in DUMP and
+# nothing is left in its queue (a dump at exit).
+check_identity()
+{
+	local desc=$1 d=$2 key=$3 id
+	id=$(identity "$d" "$key")
+	set -- $id
+	if [ "$#" = 3 ] && [ "$1" = "$2" ] && [ "$3" = 0 ]; then
+		ok "$desc ($1 queued = sent + dropped, 0 in queue)"
+		return 0
+	fi
+	not_ok "$desc"
+	diag "queued, sent + dropped + in_queue, in_queue: $id"
+	grep "^export\.collector\.$key\." "$d" >"$E2E_TMP/diag.txt"
+	diag_file "$E2E_TMP/diag.txt" 30
+	return 1
+}
+
 # run_pfflowd OUT ERR ARGS...: run pfflowd with a time bound; stdout to OUT,
 # stderr to ERR; returns pfflowd's exit status (124 = timed out).
 run_pfflowd()

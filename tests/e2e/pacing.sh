@@ -50,26 +50,6 @@ PPS=${E2E_PACING_PPS:-2000}	# replay speed: well within pfflowd's ring
 PF_PID=
 PF_ERR=$E2E_TMP/pfflowd.err
 
-# usr1_dump: SIGUSR1 pfflowd, wait (~5 s) until that dump is there and
-# complete (one more dump, and stderr no longer growing), write it to
-# $E2E_TMP/dump.txt.  1 if pfflowd did not answer.
-usr1_dump()
-{
-	local before n=50 size=-1 now
-	before=$(n_dumps "$PF_ERR")
-	kill -USR1 "$PF_PID" 2>/dev/null || return 1
-	while [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-		[ "$(n_dumps "$PF_ERR")" -gt "$before" ] || continue
-		now=$(wc -c <"$PF_ERR")
-		[ "$now" = "$size" ] && break
-		size=$now
-	done
-	[ "$n" -gt 0 ] || return 1
-	last_dump "$PF_ERR" >"$E2E_TMP/dump.txt"
-}
-
 # exit_status PID TENTHS: wait (polling every 0.1 s, at most TENTHS times)
 # for our child PID to end; its exit status in EXIT_RC, or "timeout" (and
 # KILL) if it does not end.  Not in a $(...): only this shell can wait.
@@ -197,7 +177,7 @@ n=75
 got_c=
 got_d=
 while [ "$n" -gt 0 ]; do
-	if usr1_dump; then
+	if usr1_dump "$PF_PID" "$PF_ERR" "$E2E_TMP/dump.txt"; then
 		got_c=$(stat capture.frames "$E2E_TMP/dump.txt")
 		got_d=$(stat decode.frames "$E2E_TMP/dump.txt")
 		[ "$got_d" = "$FRAMES" ] && [ "$got_c" = "$FRAMES" ] && break
@@ -281,7 +261,6 @@ sf=$(stat $c.dropped_queue_full_records "$F")
 sfd=$(stat $c.dropped_queue_full_datagrams "$F")
 ss_=$(stat $c.dropped_send_error_records "$F")
 sx=$(stat $c.dropped_at_exit_records "$F")
-si=$(stat $c.in_queue_records "$F")
 is_num "$sq" "$WANT_REC" "SLOW: queued_records == records_v5"
 if [ -n "$sf" ] && [ "$sf" -gt 0 ] && [ -n "$sfd" ] && [ "$sfd" -gt 0 ]; then
 	ok "SLOW: dropped $sf records in $sfd datagrams for a full queue"
@@ -289,15 +268,7 @@ else
 	not_ok "SLOW: dropped_queue_full_records > 0"
 	diag "dropped_queue_full_records '$sf', _datagrams '$sfd'"
 fi
-if [ -n "$sq$sr$sf$ss_$sx$si" ] && [ "${si:-x}" = 0 ] &&
-    [ "$sq" = "$((sr + sf + ss_ + sx + si))" ]; then
-	ok "SLOW: identity $sq queued = $sr sent + $sf full + $ss_ send" \
-	    "error + $sx at exit + 0 in queue"
-else
-	not_ok "SLOW: identity queued = sent + dropped + in_queue (0)"
-	diag "queued '$sq' records '$sr' full '$sf' send_error '$ss_'" \
-	    "at_exit '$sx' in_queue '$si'"
-fi
+check_identity "SLOW: identity holds" "$F" 1
 
 slow_tot=$(nfdump_totals "$E2E_TMP/slow")
 slow_rec=${slow_tot%% *}

@@ -40,45 +40,12 @@ F=$E2E_TMP/stats.json
 ERR=$E2E_TMP/pfflowd.err
 PF_PID=
 
-# usr1_dump OUT: SIGUSR1, wait (~5 s) until that dump is there and
-# complete (one more dump, and stderr no longer growing), write it to OUT.
-# 1 if pfflowd did not answer.
-usr1_dump()
-{
-	local before n=50 size=-1 now
-	before=$(n_dumps "$ERR")
-	kill -USR1 "$PF_PID" 2>/dev/null || return 1
-	while [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-		[ "$(n_dumps "$ERR")" -gt "$before" ] || continue
-		now=$(wc -c <"$ERR")
-		[ "$now" = "$size" ] && break
-		size=$now
-	done
-	[ "$n" -gt 0 ] || return 1
-	last_dump "$ERR" >"$1"
-}
-
 # json_pairs FILE: the counters of a stats JSON as sorted "name value"
 # lines (jq 1.6 prints numbers as doubles: exact below 2^53, which every
 # counter here is, far).
 json_pairs()
 {
 	jq -r '.counters | to_entries[] | "\(.key) \(.value)"' "$1" | sort
-}
-
-# identity_of DUMP N: "queued sum in_queue" for collector N.
-identity_of()
-{
-	local d=$1 c="export.collector.$2" q r f s x i
-	q=$(stat "$c.queued_records" "$d") || return 1
-	r=$(stat "$c.records" "$d") || return 1
-	f=$(stat "$c.dropped_queue_full_records" "$d") || return 1
-	s=$(stat "$c.dropped_send_error_records" "$d") || return 1
-	x=$(stat "$c.dropped_at_exit_records" "$d") || return 1
-	i=$(stat "$c.in_queue_records" "$d") || return 1
-	echo "$q $((r + f + s + x + i)) $i"
 }
 
 now_ms()
@@ -134,7 +101,7 @@ fi
 D=$E2E_TMP/mid.txt
 n=10
 while [ "$n" -gt 0 ]; do
-	usr1_dump "$D" || break
+	usr1_dump "$PF_PID" "$ERR" "$D" || break
 	[ "$(stat decode.frames "$D")" = "$FRAMES" ] && break
 	sleep 0.2
 	n=$((n - 1))
@@ -147,8 +114,8 @@ else
 	not_ok "SIGUSR1 mid-run: capture.frames == decode.frames == frames"
 	diag "capture.frames '$cf', decode.frames '$df', want $FRAMES"
 fi
-id0=$(identity_of "$D" 0)
-id1=$(identity_of "$D" 1)
+id0=$(identity "$D" 0)
+id1=$(identity "$D" 1)
 set -- $id0
 if [ "$#" = 3 ] && [ "$1" = "$2" ] && [ "$3" -gt 0 ]; then
 	ok "SIGUSR1 mid-run: collector 0 identity $1 queued = $2 (sent +" \
@@ -298,7 +265,7 @@ NFCAPD_PID=$C0_PID NFCAPD_DIR=$E2E_TMP/c0
 stop_nfcapd || diag "nfcapd 0 did not stop cleanly"
 NFCAPD_PID=$C1_PID NFCAPD_DIR=$E2E_TMP/c1
 stop_nfcapd || diag "nfcapd 1 did not stop cleanly"
-id=$(identity_of "$E2E_TMP/final.txt" 0)
+id=$(identity "$E2E_TMP/final.txt" 0)
 r=$(stat export.collector.0.records "$E2E_TMP/final.txt")
 w=$(stat export.collector.0.pacing_waits "$E2E_TMP/final.txt")
 if [ "$id" = "$WANT_REC $WANT_REC 0" ] && [ "$r" = "$WANT_REC" ] &&

@@ -80,14 +80,14 @@ static void *
 rx_thread(void *arg)
 {
 	struct rx *r = arg;
-	int64_t hard = nfsink_now_ns() + (int64_t)(PHASE_MAX_S * 1e9);
+	int64_t hard = clock_mono_ns() + (int64_t)(PHASE_MAX_S * 1e9);
 
 	while (r->sink.datagrams < r->expect) {
 		int64_t now, soft;
 
 		if (nfsink_poll(&r->sink, 20) < 0)
 			break;
-		now = nfsink_now_ns();
+		now = clock_mono_ns();
 		/* Relaxed: the deadline is a hint, not a handover of data. */
 		soft = __atomic_load_n(&r->deadline_ns, __ATOMIC_RELAXED);
 		if (now > hard || (soft > 0 && now > soft))
@@ -345,7 +345,7 @@ run_phase(enum mode m, unsigned k, uint64_t n, struct phase *ph)
 	ph->sent = n * k;
 	ph->ok = true;
 	for (s = 0; s < k; s++)
-		__atomic_store_n(&rx[s].deadline_ns, nfsink_now_ns() +
+		__atomic_store_n(&rx[s].deadline_ns, clock_mono_ns() +
 		    (int64_t)(SINK_GRACE_S * 1e9), __ATOMIC_RELAXED);
 	for (s = 0; s < k; s++) {
 		struct nfsink *sk = &rx[s].sink;

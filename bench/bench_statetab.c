@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "statetab.h"
 
 struct sink {
@@ -24,32 +25,6 @@ count(void *ctx, const struct flow_record *r)
 {
 	(void)r;
 	((struct sink *)ctx)->records++;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Resident set size in MiB, from /proc (Linux). */
-static double
-rss_mib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	double kb = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = atof(line + 6);
-	fclose(f);
-	return kb / 1024;
 }
 
 static void
@@ -91,29 +66,29 @@ run(unsigned n, struct result *res)
 	uint64_t i, base = 1767225600000ULL;
 
 	res->n = n;
-	res->rss_base_mib = rss_mib();
+	res->rss_base_mib = bench_rss_mib();
 	t = statetab_create(&conf, count, &sink);
 	if (t == NULL)
 		return -1;
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		make_state(&ev, PF_EV_INSERT, i);
 		statetab_apply(t, &ev, base + i / 1000);
 	}
-	res->insert_per_s = n / (now_s() - t0);
-	res->rss_mib = rss_mib();
-	t0 = now_s();
+	res->insert_per_s = n / (bench_now_s() - t0);
+	res->rss_mib = bench_rss_mib();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		make_state(&ev, PF_EV_UPDATE_C, i);
 		statetab_apply(t, &ev, base + 1000 + i / 1000);
 	}
-	res->update_per_s = n / (now_s() - t0);
-	t0 = now_s();
+	res->update_per_s = n / (bench_now_s() - t0);
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		make_state(&ev, PF_EV_DELETE_C, i);
 		statetab_apply(t, &ev, base + 2000 + i / 1000);
 	}
-	res->delete_per_s = n / (now_s() - t0);
+	res->delete_per_s = n / (bench_now_s() - t0);
 	res->records = sink.records;
 	/* Conservation: every state ended by DEL_C, two directions each. */
 	if (statetab_stats(t)->ended_delete_c != n || sink.records != 2ULL * n ||

@@ -1,6 +1,6 @@
 /*
- * benchutil.h - clocks, memory and made-up flow records for the stage
- * benchmarks (bench_encode, bench_ring, bench_send).
+ * benchutil.h - clocks, memory and made-up flow records for the
+ * benchmarks and the baseline tools (pcapread, sendmmsg, rusage).
  *
  * Flows are a pure function of their index and the percentages, through
  * splitmix64, so every run and every benchmark sees the same ones.  The
@@ -17,15 +17,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "clock.h"
 #include "flow.h"
 
 static inline double
 bench_now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)clock_mono_ns() / 1e9;
 }
 
 /* User + system CPU seconds of the whole process (every thread). */

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define NFSINK_BATCH	64	/* datagrams per recvmmsg */
 #define NFSINK_DGRAM_MAX 2048	/* > 1464, so an oversize one shows as bad */
 
@@ -48,15 +50,6 @@ struct nfsink {
 	int64_t		last_ns;	/* monotonic: latest datagram */
 	uint8_t		buf[NFSINK_BATCH][NFSINK_DGRAM_MAX];
 };
-
-static inline int64_t
-nfsink_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /*
  * Bind addr:port (port 0: the kernel picks; s->port says which) with a
@@ -159,7 +152,7 @@ nfsink_poll(struct nfsink *s, int timeout_ms)
 		n = recvmmsg(s->fd, msgs, NFSINK_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		s->last_ns = nfsink_now_ns();
+		s->last_ns = clock_mono_ns();
 		if (s->first_ns == 0)
 			s->first_ns = s->last_ns;
 		for (i = 0; i < n; i++)

@@ -19,24 +19,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
+#include "benchutil.h"
 
 int
 main(int argc, char **argv)
@@ -68,8 +51,8 @@ main(int argc, char **argv)
 		    "[--json FILE] FILE.pcap\n");
 		return 2;
 	}
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_now_s();
+	c0 = bench_cpu_s();
 	if ((pc = pcap_open_offline(path, err)) == NULL) {
 		fprintf(stderr, "pcapread: %s\n", err);
 		return 1;
@@ -87,8 +70,8 @@ main(int argc, char **argv)
 	if (rc == -1)
 		fprintf(stderr, "pcapread: %s: %s\n", path, pcap_geterr(pc));
 	pcap_close(pc);
-	secs = now_s() - t0;
-	cpu = cpu_s() - c0;
+	secs = bench_now_s() - t0;
+	cpu = bench_cpu_s() - c0;
 	ok = rc != -1 && touched == bytes &&
 	    (expect < 0 || (uint64_t)expect == packets);
 	printf("SUMMARY pcapread packets=%llu MB=%.1f seconds=%.3f "

@@ -22,14 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "benchutil.h"
 
 static double
 tv_s(const struct timeval *tv)
@@ -65,7 +58,7 @@ main(int argc, char **argv)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &old);
-	t0 = now_s();
+	t0 = bench_now_s();
 	if ((pid = fork()) < 0) {
 		perror("rusage: fork");
 		return 2;
@@ -88,14 +81,14 @@ main(int argc, char **argv)
 			perror("rusage: wait4");
 			return 2;
 		}
-		if (now_s() - t0 > timeout) {
+		if (bench_now_s() - t0 > timeout) {
 			fprintf(stderr, "rusage: %s: killed after %.0f s\n",
 			    argv[a + 1], timeout);
 			kill(pid, SIGKILL);
 		}
 		(void)sigtimedwait(&chld, NULL, &ts);
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	wall = t1 - t0;
 	code = WIFEXITED(status) ? WEXITSTATUS(status) :
 	    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;

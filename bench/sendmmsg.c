@@ -23,29 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define MAX_SINKS	16
 #define BATCH		64	/* = COLLECTOR_SEND_BATCH */
 #define N_RECORDS	30
 #define DGRAM_LEN	(24 + N_RECORDS * 48)
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static void
 be32(uint8_t *p, uint32_t v)
@@ -128,8 +111,8 @@ main(int argc, char **argv)
 		    "PORT...\n");
 		return 2;
 	}
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_now_s();
+	c0 = bench_cpu_s();
 	while (done < n) {
 		batch = n - done < BATCH ? (unsigned)(n - done) : BATCH;
 		for (s = 0; s < k; s++) {
@@ -159,8 +142,8 @@ main(int argc, char **argv)
 		}
 		done += batch;
 	}
-	secs = now_s() - t0;
-	cpu = cpu_s() - c0;
+	secs = bench_now_s() - t0;
+	cpu = bench_cpu_s() - c0;
 	printf("SUMMARY sendmmsg sinks=%u datagrams=%llu copies=%llu "
 	    "seconds=%.3f cpu_s=%.3f dgrams/s=%.0f conservation=%s\n", k, n,
 	    sent_total, secs, cpu, sent_total / secs,

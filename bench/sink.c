@@ -155,14 +155,14 @@ main(int argc, char **argv)
 		perror(o.port_file);
 		return 2;
 	}
-	start = nfsink_now_ns();
+	start = clock_mono_ns();
 	deadline = start + o.max_s * 1000000000LL;
 	pfd[0].fd = s.fd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = sfd;
 	pfd[1].events = POLLIN;
 	for (;;) {
-		int64_t now = nfsink_now_ns(), quiet_until;
+		int64_t now = clock_mono_ns(), quiet_until;
 		long wait_ms;
 
 		/* Until the first datagram only max-s bounds the wait. */
@@ -187,7 +187,7 @@ main(int argc, char **argv)
 			if (read(sfd, &si, sizeof(si)) < 0)
 				perror("sink: signalfd read");
 			pfd[1].fd = -1;		/* once is enough */
-			drain_until = nfsink_now_ns() +
+			drain_until = clock_mono_ns() +
 			    SINK_DRAIN_MS * 1000000LL;
 		}
 		if ((pfd[0].revents & POLLIN) &&

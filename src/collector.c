@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "collector.h"
 #include "conf.h"
+#include "decimal.h"
 #include "stats.h"
 
 #define RETRY_NS	100000L		/* wait on a full socket buffer */
@@ -43,7 +44,6 @@ collector_parse_addr(const char *spec, struct sockaddr_storage *addr,
 	char host[COLLECTOR_SPEC_MAX];
 	const char *port = NULL, *end;
 	struct addrinfo hints, *res;
-	char *stop;
 	unsigned long pnum = 0;
 	size_t hlen;
 	int rc;
@@ -81,11 +81,7 @@ collector_parse_addr(const char *spec, struct sockaddr_storage *addr,
 	}
 	host[hlen] = '\0';
 	if (port != NULL) {
-		errno = 0;
-		pnum = strtoul(port, &stop, 10);
-		if (*port == '\0' || *stop != '\0' || errno != 0 ||
-		    pnum == 0 || pnum > 65535 || port[0] == '-' ||
-		    port[0] == '+') {
+		if (!decimal_in_range(port, 1, 65535, &pnum)) {
 			snprintf(err, errlen, "bad address '%s': port '%s' is "
 			    "not a number from 1 to 65535", spec, port);
 			return -1;
@@ -117,13 +113,9 @@ option_uint(const char *spec, const char *key, const char *val,
     unsigned long lo, unsigned long hi, unsigned *out, char *err,
     size_t errlen)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (*val == '\0' || *end != '\0' || errno != 0 || val[0] == '-' ||
-	    val[0] == '+' || v < lo || v > hi) {
+	if (!decimal_in_range(val, lo, hi, &v)) {
 		snprintf(err, errlen, "collector '%s': bad %s '%s': expected "
 		    "a number from %lu to %lu", spec, key, val, lo, hi);
 		return -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "decimal.h"
 #include "wire/pfsync.h"
 
 enum {
@@ -234,13 +235,9 @@ static int
 parse_uint(const char *key, const char *s, unsigned long lo,
     unsigned long hi, unsigned *out, char *err, size_t errlen)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || s[0] == '-' ||
-	    s[0] == '+' || v < lo || v > hi) {
+	if (!decimal_in_range(s, lo, hi, &v)) {
 		snprintf(err, errlen, "bad %s '%s': expected a number from "
 		    "%lu to %lu", key, s, lo, hi);
 		return -1;

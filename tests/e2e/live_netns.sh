@@ -22,17 +22,7 @@
 #
 # Needs root (namespaces, a live capture); skipped otherwise.
 
-if [ -z "${PFF_E2E_NETNS:-}" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root (network namespaces, live capture)"
-		exit 0
-	fi
-	if ! unshare --net true 2>/dev/null; then
-		echo "1..0 # SKIP cannot create a network namespace (unshare --net)"
-		exit 0
-	fi
-	PFF_E2E_NETNS=1 exec unshare --net "${BASH:-bash}" "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh" "network namespaces, live capture" "$@"
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"

@@ -384,6 +384,23 @@ run_phase(enum mode m, unsigned k, uint64_t n, struct phase *ph)
 	return ph->ok ? 0 : -1;
 }
 
+/* Median of v[0..n-1], leaving v in round order. */
+static double
+median_of(const double *v, unsigned n)
+{
+	double tmp[MAX_ROUNDS];
+
+	memcpy(tmp, v, n * sizeof(*v));
+	return bench_median(tmp, n);
+}
+
+/* a / b within one round; 0 when b did not run (--only). */
+static double
+per_round(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -454,30 +471,25 @@ main(int argc, char **argv)
 			rate[m][r] = ph.sent / ph.secs;
 			cpu[m][r] = ph.cpu_s * 1e6 / ph.sent;
 		}
-	for (m = 0; m < M_MAX; m++) {
-		double tmp[MAX_ROUNDS];
-
-		memcpy(tmp, rate[m], sizeof(tmp));
-		med[m] = bench_median(tmp, rounds);
-		memcpy(tmp, cpu[m], sizeof(tmp));
-		cpu_med[m] = bench_median(tmp, rounds);
-	}
 	/* With --only the bare loop has not run: no ratio then. */
-	for (r = 0; r < rounds; r++)
+	for (r = 0; r < rounds; r++) {
 		for (m = 0; m < M_MAX; m++)
-			ratio[m][r] = rate[M_BARE][r] > 0 ?
-			    rate[m][r] / rate[M_BARE][r] : 0;
-	/*
-	 * The exporter against the collector path: the same sends, so this
-	 * isolates the exporter's own work (rings, encoding) from how fast
-	 * the kernel happened to be for the bare loop.
-	 */
-	for (r = 0; r < rounds; r++)
-		exp_coll[r] = rate[M_COLLECTOR][r] > 0 ?
-		    rate[M_EXPORTER][r] / rate[M_COLLECTOR][r] : 0;
-	r_coll = bench_median(ratio[M_COLLECTOR], rounds);
-	r_exp = bench_median(ratio[M_EXPORTER], rounds);
-	r_exp_coll = bench_median(exp_coll, rounds);
+			ratio[m][r] = per_round(rate[m][r], rate[M_BARE][r]);
+		/*
+		 * The exporter against the collector path: the same sends,
+		 * so this isolates the exporter's own work (rings, encoding)
+		 * from how fast the kernel happened to be for the bare loop.
+		 */
+		exp_coll[r] = per_round(rate[M_EXPORTER][r],
+		    rate[M_COLLECTOR][r]);
+	}
+	for (m = 0; m < M_MAX; m++) {
+		med[m] = median_of(rate[m], rounds);
+		cpu_med[m] = median_of(cpu[m], rounds);
+	}
+	r_coll = median_of(ratio[M_COLLECTOR], rounds);
+	r_exp = median_of(ratio[M_EXPORTER], rounds);
+	r_exp_coll = median_of(exp_coll, rounds);
 	printf("SUMMARY send sinks=%u datagrams=%llu rounds=%u "
 	    "bare_dgrams/s=%.0f collector_dgrams/s=%.0f "
 	    "exporter_dgrams/s=%.0f ratio_collector=%.3f ratio_exporter=%.3f "
@@ -504,8 +516,7 @@ main(int argc, char **argv)
 			fprintf(f, "], \"rounds_ratio_to_bare\": [");
 			for (i = 0; i < rounds; i++)
 				fprintf(f, "%s%.4f", i ? ", " : "",
-				    rate[M_BARE][i] > 0 ?
-				    rate[m][i] / rate[M_BARE][i] : 0);
+				    ratio[m][i]);
 			fprintf(f, "]}");
 		}
 		fprintf(f, ", \"ratio_collector\": %.4f, \"ratio_exporter\": "
